@@ -1,0 +1,102 @@
+"""django-tables2 tables for the core lists."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from procurement.models import OptionAgreement, Organisation, Procurement
+
+
+class CappedPaginationMixin:
+    """Lets the user choose ``?per_page=`` but never more than the cap, so one
+    request cannot ask for the whole table."""
+
+    def get_table_pagination(self, table):
+        paginate = super().get_table_pagination(table)
+        if paginate is False:
+            return paginate
+        try:
+            wanted = int(self.request.GET.get("per_page", ""))
+        except ValueError:
+            wanted = settings.TABLE_DEFAULT_PER_PAGE
+        paginate["per_page"] = max(1, min(wanted, settings.TABLE_MAX_PER_PAGE))
+        return paginate
+
+
+class OrganisationTable(tables.Table):
+    name = tables.Column(linkify=True, verbose_name=_("Name"))
+    org_number = tables.Column(verbose_name=_("Org. number"), empty_values=("",))
+    kind = tables.Column(verbose_name=_("Kind"))
+    level = tables.Column(verbose_name=_("Level"))
+    county = tables.Column(verbose_name=_("County"))
+    parent = tables.Column(linkify=True, verbose_name=_("Parent"), order_by="parent__name")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "org_number", "kind", "level", "county", "parent"]
+        order_by = "name"
+        empty_text = _("No organisations match.")
+
+    def render_org_number(self, record: Organisation) -> str:
+        return record.org_number_display
+
+
+class ProcurementTable(tables.Table):
+    reference = tables.Column(linkify=True, verbose_name=_("Reference"))
+    title = tables.Column(verbose_name=_("Title"))
+    procedure = tables.Column(verbose_name=_("Procedure"))
+    phase = tables.Column(verbose_name=_("Phase"))
+    programme = tables.Column(verbose_name=_("Programme"), order_by="programme__name")
+
+    class Meta:
+        model = Procurement
+        fields = ["reference", "title", "procedure", "phase", "programme"]
+        order_by = "reference"
+        empty_text = _("No procurements match.")
+
+
+class OptionAgreementTable(tables.Table):
+    organisation = tables.Column(
+        linkify=lambda record: record.organisation.get_absolute_url(),
+        verbose_name=_("Organisation"),
+        order_by="organisation__name",
+    )
+    county = tables.Column(
+        accessor="organisation__county",
+        verbose_name=_("County"),
+        order_by="organisation__county",
+    )
+    status = tables.Column(verbose_name=_("Status"))
+    offered_on = tables.DateColumn(verbose_name=_("Offered"), short=True)
+    signed_on = tables.DateColumn(verbose_name=_("Signed"), short=True)
+    exercised_on = tables.DateColumn(verbose_name=_("Exercised"), short=True)
+    declined_on = tables.DateColumn(verbose_name=_("Declined"), short=True)
+    edit = tables.LinkColumn(
+        "procurement:option-edit",
+        args=[tables.A("pk")],
+        text=_("Edit"),
+        verbose_name="",
+        orderable=False,
+        empty_values=(),
+        attrs={"a": {"class": "action-link"}},
+    )
+
+    class Meta:
+        model = OptionAgreement
+        fields = [
+            "organisation",
+            "county",
+            "status",
+            "offered_on",
+            "signed_on",
+            "exercised_on",
+            "declined_on",
+            "edit",
+        ]
+        order_by = "organisation"
+        empty_text = _("No option agreements match.")
+
+    def render_county(self, record: OptionAgreement) -> str:
+        return record.organisation.get_county_display()

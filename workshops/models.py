@@ -1,0 +1,1 @@
+"""Workshops, participants and stakeholder input (built in a later issue)."""
