@@ -98,6 +98,9 @@ def _add_organisation(world: DemoWorld, **fields: Any) -> Organisation:
     return organisation
 
 
+_FIRST_MORE_PRACTICE = 29
+
+
 @demo_step(order=10)
 def organisations(world: DemoWorld) -> None:
     for body in demo_data.REGIONAL_BODIES:
@@ -109,10 +112,15 @@ def organisations(world: DemoWorld) -> None:
             level=Organisation.Level.MUNICIPAL,
             **municipality,
         )
-    municipalities = [m["name"] for m in demo_data.MUNICIPALITIES]
+    by_county: dict[str, list[str]] = {}
+    for municipality in demo_data.MUNICIPALITIES:
+        by_county.setdefault(municipality["county"], []).append(municipality["name"])
     for copy in range(world.scale):
         for index, name in enumerate(demo_data.GP_PRACTICE_NAMES):
-            municipality = world.organisations[municipalities[index % len(municipalities)]]
+            # The list names places in Trøndelag first, then in Møre og Romsdal.
+            county = "trondelag" if index < _FIRST_MORE_PRACTICE else "more_og_romsdal"
+            names = by_county[county]
+            municipality = world.organisations[names[index % len(names)]]
             _add_organisation(
                 world,
                 name=name if copy == 0 else f"{name} {copy + 1}",

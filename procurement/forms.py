@@ -25,6 +25,15 @@ class DateInput(forms.DateInput):
 
 
 class OrganisationForm(forms.ModelForm):
+    # Longer than the stored nine digits so that "942 110 464" can be typed.
+    org_number = forms.CharField(
+        label=_("Organisation number"),
+        max_length=11,
+        required=False,
+        help_text=_("Nine digits from the Register of Legal Entities; may be left empty."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Organisation
         fields = ["name", "org_number", "kind", "level", "parent", "county", "note"]
@@ -36,10 +45,6 @@ class OrganisationForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
-        self.fields["org_number"].widget.attrs.update(
-            {"inputmode": "numeric", "autocomplete": "off", "maxlength": 11}
-        )
-        self.fields["org_number"].max_length = 11
 
     def clean_org_number(self) -> str:
         number = orgnr.compact(self.cleaned_data.get("org_number") or "")

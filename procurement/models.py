@@ -130,8 +130,12 @@ class Organisation(models.Model):
             while ancestor is not None:
                 if ancestor.pk == self.pk:
                     raise ValidationError(
-                        {"parent": _("An organisation cannot be its own ancestor.")},
-                        code="parent_cycle",
+                        {
+                            "parent": ValidationError(
+                                _("An organisation cannot be its own ancestor."),
+                                code="parent_cycle",
+                            )
+                        }
                     )
                 ancestor = ancestor.parent
 

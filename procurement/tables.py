@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import OptionAgreement, Organisation, Procurement
 
 
-class CappedPaginationMixin:
-    """Lets the user choose ``?per_page=`` but never more than the cap, so one
-    request cannot ask for the whole table."""
+class CappedPaginator(Paginator):
+    """A paginator that never serves more than TABLE_MAX_PER_PAGE rows, whatever
+    ``?per_page=`` asks for, so one request cannot pull the whole table."""
 
-    def get_table_pagination(self, table):
-        paginate = super().get_table_pagination(table)
-        if paginate is False:
-            return paginate
-        try:
-            wanted = int(self.request.GET.get("per_page", ""))
-        except ValueError:
-            wanted = settings.TABLE_DEFAULT_PER_PAGE
-        paginate["per_page"] = max(1, min(wanted, settings.TABLE_MAX_PER_PAGE))
-        return paginate
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        per_page = max(1, min(int(per_page), settings.TABLE_MAX_PER_PAGE))
+        super().__init__(object_list, per_page, *args, **kwargs)
+
+
+class CappedPaginationMixin:
+    """For SingleTableMixin views: default page size and the capped paginator."""
+
+    paginator_class = CappedPaginator
+    table_pagination = {"per_page": settings.TABLE_DEFAULT_PER_PAGE}
 
 
 class OrganisationTable(tables.Table):
