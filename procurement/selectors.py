@@ -46,11 +46,7 @@ def organisation_list(*, user) -> QuerySet[Organisation]:
 
 
 def procurement_list(*, user) -> QuerySet[Procurement]:
-    return (
-        Procurement.objects.visible_to(user)
-        .select_related("programme")
-        .annotate(member_count=Count("memberships__user", distinct=True))
-    )
+    return Procurement.objects.visible_to(user).select_related("programme")
 
 
 def latest_announcements(limit: int = 5) -> QuerySet[Announcement]:
