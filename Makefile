@@ -43,7 +43,7 @@ format: setup-dev
 
 # Needs GNU gettext (msgfmt); the compiled .mo files are committed.
 messages: setup-dev
-	$(PY) manage.py makemessages --locale nb --locale en --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	$(PY) manage.py makemessages --locale nb --locale en --ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --no-obsolete --no-location
 	$(PY) manage.py compilemessages --ignore ".venv/*"
 
 clean:

@@ -46,7 +46,8 @@ def horizontal_bar_chart(
         text_y = y + bar_height / 2
         parts.append(
             f'<text x="{label_width - 8}" y="{text_y:.1f}" text-anchor="end" '
-            f'dominant-baseline="middle" font-size="14" fill="#1a1a1a">{escape(label)}</text>'
+            f'dominant-baseline="middle" font-size="14" fill="#1a1a1a">'
+            f"{escape(label)}</text>"
         )
         parts.append(
             f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" '

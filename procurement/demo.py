@@ -76,7 +76,9 @@ def demo_step(*, order: int) -> Callable[[DemoStep], DemoStep]:
     return register
 
 
-def build_demo_world(*, scale: int = 1, log: Callable[[str], None] = print) -> DemoWorld:
+def build_demo_world(
+    *, scale: int = 1, log: Callable[[str], None] = print
+) -> DemoWorld:
     """Build the whole demo world at ``scale`` (1 = Helseplattformen's size)."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -153,7 +155,10 @@ _OPTION_MIX = [
 
 @demo_step(order=20)
 def programme(world: DemoWorld) -> None:
-    owners = [world.organisations["Helse Midt-Norge RHF"], world.organisations["Trondheim kommune"]]
+    owners = [
+        world.organisations["Helse Midt-Norge RHF"],
+        world.organisations["Trondheim kommune"],
+    ]
     programme = services.programme_create(
         by=None,
         name=demo_data.PROGRAMME["name"],
@@ -177,9 +182,15 @@ def programme(world: DemoWorld) -> None:
                 days=world.rng.randrange(60, 700)
             )
         if status == OptionAgreement.Status.DECLINED:
-            dates["declined_on"] = offered + timedelta(days=world.rng.randrange(30, 365))
+            dates["declined_on"] = offered + timedelta(
+                days=world.rng.randrange(30, 365)
+            )
         services.option_agreement_save(
-            by=None, programme=programme, organisation=organisation, status=status, **dates
+            by=None,
+            programme=programme,
+            organisation=organisation,
+            status=status,
+            **dates,
         )
 
 
@@ -214,7 +225,8 @@ def procurement(world: DemoWorld) -> None:
         reference=DEMO_PROCUREMENT_REFERENCE,
         title="Felles pasientjournal for Midt-Norge",
         description=(
-            "Anskaffelse av én felles elektronisk pasientjournal og pasientadministrativt "
+            "Anskaffelse av én felles elektronisk pasientjournal og "
+            "pasientadministrativt "
             "system for sykehus, kommuner og fastleger i Midt-Norge. Tildeling etter "
             "ytelse, risiko og pris."
         ),
@@ -245,7 +257,9 @@ def users(world: DemoWorld) -> None:
             user.save(update_fields=["is_staff", "is_superuser"])
             user.groups.add(admin_group)
         else:
-            services.membership_grant(by=None, user=user, procurement=procurement, role=role)
+            services.membership_grant(
+                by=None, user=user, procurement=procurement, role=role
+            )
         if role == Membership.Role.STAFF:
             user.groups.add(staff_group)
         demo_users[username] = user
@@ -254,8 +268,12 @@ def users(world: DemoWorld) -> None:
 
 def describe_logins() -> list[str]:
     """The demo logins as lines to print."""
-    lines = ["Demo logins (password for all: %s):" % DEMO_PASSWORD]
+    lines = [f"Demo logins (password for all: {DEMO_PASSWORD}):"]
     for username, full_name, role in DEMO_USERS:
-        what = dict(Membership.Role.choices).get(role, "Administrator") if role else "Administrator"
+        what = (
+            dict(Membership.Role.choices).get(role, "Administrator")
+            if role
+            else "Administrator"
+        )
         lines.append(f"  {username:<10} {full_name:<18} {what}")
     return lines

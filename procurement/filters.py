@@ -15,7 +15,9 @@ class OrganisationFilter(django_filters.FilterSet):
         label=_("Kind"), choices=Organisation.Kind.choices, empty_label=_("All kinds")
     )
     level = django_filters.ChoiceFilter(
-        label=_("Level"), choices=Organisation.Level.choices, empty_label=_("All levels")
+        label=_("Level"),
+        choices=Organisation.Level.choices,
+        empty_label=_("All levels"),
     )
     county = django_filters.ChoiceFilter(
         label=_("County"), choices=County.choices, empty_label=_("All counties")
@@ -50,7 +52,9 @@ class ProcurementFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value)
+        )
 
 
 class OptionAgreementFilter(django_filters.FilterSet):

@@ -30,7 +30,9 @@ class OrganisationForm(forms.ModelForm):
         label=_("Organisation number"),
         max_length=11,
         required=False,
-        help_text=_("Nine digits from the Register of Legal Entities; may be left empty."),
+        help_text=_(
+            "Nine digits from the Register of Legal Entities; may be left empty."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -128,13 +130,23 @@ class AnnouncementForm(forms.ModelForm):
     class Meta:
         model = Announcement
         fields = ["programme", "title", "published_on", "body"]
-        widgets = {"published_on": DateInput(), "body": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "published_on": DateInput(),
+            "body": forms.Textarea(attrs={"rows": 6}),
+        }
 
 
 class ProcurementForm(forms.ModelForm):
     class Meta:
         model = Procurement
-        fields = ["programme", "reference", "title", "procedure", "phase", "description"]
+        fields = [
+            "programme",
+            "reference",
+            "title",
+            "procedure",
+            "phase",
+            "description",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def clean_reference(self) -> str:

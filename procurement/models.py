@@ -60,8 +60,9 @@ class County(models.TextChoices):
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
-        REGIONAL_HEALTH_AUTHORITY = "regional_health_authority", _(
-            "Regional health authority"
+        REGIONAL_HEALTH_AUTHORITY = (
+            "regional_health_authority",
+            _("Regional health authority"),
         )
         HEALTH_TRUST = "health_trust", _("Health trust / hospital")
         MUNICIPALITY = "municipality", _("Municipality")
@@ -84,7 +85,9 @@ class Organisation(models.Model):
         max_length=9,
         blank=True,
         validators=[validate_org_number],
-        help_text=_("Nine digits from the Register of Legal Entities; may be left empty."),
+        help_text=_(
+            "Nine digits from the Register of Legal Entities; may be left empty."
+        ),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
@@ -96,7 +99,9 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    county = models.CharField(_("county"), max_length=32, choices=County.choices, blank=True)
+    county = models.CharField(
+        _("county"), max_length=32, choices=County.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -144,7 +149,10 @@ class Programme(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     owners = models.ManyToManyField(
-        Organisation, verbose_name=_("owners"), related_name="owned_programmes", blank=True
+        Organisation,
+        verbose_name=_("owners"),
+        related_name="owned_programmes",
+        blank=True,
     )
 
     class Meta:
@@ -196,7 +204,8 @@ class OptionAgreement(models.Model):
                 fields=["programme", "organisation"],
                 name="option_agreement_one_per_organisation",
                 violation_error_message=_(
-                    "This organisation already has an option agreement in the programme."
+                    "This organisation already has an option agreement "
+                    "in the programme."
                 ),
             ),
         ]
@@ -218,7 +227,9 @@ class OptionAgreement(models.Model):
                 _("An option cannot be exercised before it is signed."),
                 code="exercised_before_signed",
             )
-        if self.status == self.Status.DECLINED and (self.signed_on or self.exercised_on):
+        if self.status == self.Status.DECLINED and (
+            self.signed_on or self.exercised_on
+        ):
             errors["status"] = ValidationError(
                 _("A declined option cannot have a signing or exercise date."),
                 code="declined_with_dates",
@@ -269,7 +280,9 @@ class ProcurementQuerySet(models.QuerySet):
             return self.none()
         if is_programme_staff(user):
             return self
-        return self.filter(pk__in=Membership.objects.filter(user=user).values("procurement"))
+        return self.filter(
+            pk__in=Membership.objects.filter(user=user).values("procurement")
+        )
 
 
 class Procurement(models.Model):
@@ -304,7 +317,9 @@ class Procurement(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    procedure = models.CharField(_("procedure"), max_length=32, choices=Procedure.choices)
+    procedure = models.CharField(
+        _("procedure"), max_length=32, choices=Procedure.choices
+    )
     phase = models.CharField(
         _("phase"), max_length=16, choices=Phase.choices, default=Phase.NEEDS
     )
@@ -386,6 +401,22 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} – {self.procurement.reference}"
 
 
+EVENT_ACTIONS = {
+    "organisation.created": _("Organisation created"),
+    "organisation.changed": _("Organisation changed"),
+    "programme.created": _("Programme created"),
+    "programme.changed": _("Programme changed"),
+    "option.created": _("Option agreement created"),
+    "option.changed": _("Option agreement changed"),
+    "announcement.published": _("Announcement published"),
+    "announcement.changed": _("Announcement changed"),
+    "procurement.created": _("Procurement created"),
+    "procurement.changed": _("Procurement changed"),
+    "procurement.phase_changed": _("Phase changed"),
+    "membership.granted": _("Role granted"),
+}
+
+
 class Event(models.Model):
     """One row for every state change: who did what, to what, and when."""
 
@@ -417,3 +448,12 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        label = str(EVENT_ACTIONS.get(self.action, self.action))
+        if self.action == "procurement.phase_changed":
+            phases = dict(Procurement.Phase.choices)
+            old, new = self.data.get("phase", ["", ""])
+            label += f" ({phases.get(old, old)} → {phases.get(new, new)})"
+        return label

@@ -54,4 +54,6 @@ def latest_announcements(limit: int = 5) -> QuerySet[Announcement]:
 
 
 def memberships_of(procurement: Procurement) -> QuerySet[Membership]:
-    return procurement.memberships.select_related("user").order_by("role", "user__username")
+    return procurement.memberships.select_related("user").order_by(
+        "role", "user__username"
+    )

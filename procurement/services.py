@@ -85,7 +85,9 @@ def organisation_update(
     changes = _changes(organisation, fields)
     _apply(organisation, fields)
     if changes:
-        event_record(action="organisation.changed", by=by, obj=organisation, data=changes)
+        event_record(
+            action="organisation.changed", by=by, obj=organisation, data=changes
+        )
     return organisation
 
 
@@ -158,7 +160,9 @@ def announcement_save(
 ) -> Announcement:
     created = announcement is None
     if created:
-        announcement = Announcement(created_by=by if by and by.is_authenticated else None)
+        announcement = Announcement(
+            created_by=by if by and by.is_authenticated else None
+        )
     changes = {} if created else _changes(announcement, fields)
     _apply(announcement, fields)
     if created or changes:
@@ -186,7 +190,9 @@ def procurement_save(
     changes = {} if created else _changes(procurement, fields)
     _apply(procurement, fields)
     if key_dates is not None:
-        wanted = sorted((d, label.strip()) for d, label in key_dates if d and label.strip())
+        wanted = sorted(
+            (d, label.strip()) for d, label in key_dates if d and label.strip()
+        )
         current = sorted(procurement.key_dates.values_list("date", "label"))
         if wanted != current:
             procurement.key_dates.all().delete()
@@ -200,7 +206,12 @@ def procurement_save(
                     [f"{d.isoformat()} {label}" for d, label in wanted],
                 ]
     if created:
-        event_record(action="procurement.created", by=by, obj=procurement, procurement=procurement)
+        event_record(
+            action="procurement.created",
+            by=by,
+            obj=procurement,
+            procurement=procurement,
+        )
     else:
         if "phase" in changes:
             event_record(

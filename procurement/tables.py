@@ -32,7 +32,9 @@ class OrganisationTable(tables.Table):
     kind = tables.Column(verbose_name=_("Kind"))
     level = tables.Column(verbose_name=_("Level"))
     county = tables.Column(verbose_name=_("County"))
-    parent = tables.Column(linkify=True, verbose_name=_("Parent"), order_by="parent__name")
+    parent = tables.Column(
+        linkify=True, verbose_name=_("Parent"), order_by="parent__name"
+    )
 
     class Meta:
         model = Organisation

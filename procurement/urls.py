@@ -15,8 +15,14 @@ core_patterns = [
     # /organisations/
     path("organisations/", views.organisation_list, name="organisation-list"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
-    path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
-    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation-edit"),
+    path(
+        "organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"
+    ),
+    path(
+        "organisations/<int:pk>/edit/",
+        views.organisation_edit,
+        name="organisation-edit",
+    ),
     # /programmes/
     path("programmes/", views.programme_list, name="programme-list"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme-detail"),
@@ -30,13 +36,21 @@ core_patterns = [
     # /announcements/
     path("announcements/", views.announcement_list, name="announcement-list"),
     path("announcements/new/", views.announcement_create, name="announcement-create"),
-    path("announcements/<int:pk>/", views.announcement_detail, name="announcement-detail"),
-    path("announcements/<int:pk>/edit/", views.announcement_edit, name="announcement-edit"),
+    path(
+        "announcements/<int:pk>/", views.announcement_detail, name="announcement-detail"
+    ),
+    path(
+        "announcements/<int:pk>/edit/",
+        views.announcement_edit,
+        name="announcement-edit",
+    ),
     # /procurements/
     path("procurements/", views.procurement_list, name="procurement-list"),
     path("procurements/new/", views.procurement_create, name="procurement-create"),
     path("procurements/<int:pk>/", views.procurement_detail, name="procurement-detail"),
-    path("procurements/<int:pk>/edit/", views.procurement_edit, name="procurement-edit"),
+    path(
+        "procurements/<int:pk>/edit/", views.procurement_edit, name="procurement-edit"
+    ),
 ]
 
 urlpatterns = [

@@ -23,7 +23,11 @@ from procurement.access import (
     require_programme_editor,
 )
 from procurement.charts import horizontal_bar_chart
-from procurement.filters import OptionAgreementFilter, OrganisationFilter, ProcurementFilter
+from procurement.filters import (
+    OptionAgreementFilter,
+    OrganisationFilter,
+    ProcurementFilter,
+)
 from procurement.forms import (
     AnnouncementForm,
     KeyDateFormSet,
@@ -75,7 +79,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [(str(figure.label), figure.count) for figure in options],
             title=_("Option agreements by status"),
         ),
-        "procurements": selectors.procurement_list(user=request.user).order_by("reference"),
+        "procurements": selectors.procurement_list(user=request.user).order_by(
+            "reference"
+        ),
         "announcements": selectors.latest_announcements(),
         "programmes": programmes,
     }
@@ -122,26 +128,36 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     require_programme_editor(request.user)
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organisation = services.organisation_create(by=request.user, **form.cleaned_data)
+        organisation = services.organisation_create(
+            by=request.user, **form.cleaned_data
+        )
         _saved(request, organisation)
         return redirect(organisation)
     return render(
         request,
         "procurement/form.html",
-        {"form": form, "title": _("New organisation"), "cancel_url": "procurement:organisation-list"},
+        {
+            "form": form,
+            "title": _("New organisation"),
+            "cancel_url": "procurement:organisation-list",
+        },
     )
 
 
 @require_http_methods(FORM_METHODS)
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(selectors.organisation_list(user=request.user), pk=pk)
+    organisation = get_object_or_404(
+        selectors.organisation_list(user=request.user), pk=pk
+    )
     require_programme_editor(request.user)
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         # The form has already set the fields on the instance; reload so that
         # the service sees the stored values and records what changed.
         stored = Organisation.objects.get(pk=organisation.pk)
-        services.organisation_update(organisation=stored, by=request.user, **form.cleaned_data)
+        services.organisation_update(
+            organisation=stored, by=request.user, **form.cleaned_data
+        )
         _saved(request, stored)
         return redirect(stored)
     return render(
@@ -205,7 +221,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     ).order_by("name")
     if len(programmes) == 1:
         return redirect(programmes[0])
-    return render(request, "procurement/programme_list.html", {"programmes": programmes})
+    return render(
+        request, "procurement/programme_list.html", {"programmes": programmes}
+    )
 
 
 @require_http_methods(FORM_METHODS)
@@ -224,7 +242,11 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "procurement/form.html",
-        {"form": form, "title": _("Edit %(name)s") % {"name": programme.name}, "cancel_object": programme},
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": programme.name},
+            "cancel_object": programme,
+        },
     )
 
 
@@ -257,7 +279,9 @@ def option_agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         stored = OptionAgreement.objects.get(pk=agreement.pk)
-        services.option_agreement_save(by=request.user, agreement=stored, **form.cleaned_data)
+        services.option_agreement_save(
+            by=request.user, agreement=stored, **form.cleaned_data
+        )
         _saved(request, stored)
         return redirect(agreement.programme)
     return render(
@@ -265,7 +289,8 @@ def option_agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "procurement/form.html",
         {
             "form": form,
-            "title": _("Option agreement: %(name)s") % {"name": agreement.organisation.name},
+            "title": _("Option agreement: %(name)s")
+            % {"name": agreement.organisation.name},
             "cancel_object": agreement.programme,
         },
     )
@@ -286,7 +311,9 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    announcement = get_object_or_404(Announcement.objects.select_related("programme"), pk=pk)
+    announcement = get_object_or_404(
+        Announcement.objects.select_related("programme"), pk=pk
+    )
     return render(
         request,
         "procurement/announcement_detail.html",
@@ -308,7 +335,11 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "procurement/form.html",
-        {"form": form, "title": _("New announcement"), "cancel_url": "procurement:announcement-list"},
+        {
+            "form": form,
+            "title": _("New announcement"),
+            "cancel_url": "procurement:announcement-list",
+        },
     )
 
 
@@ -319,7 +350,9 @@ def announcement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnnouncementForm(request.POST or None, instance=announcement)
     if request.method == "POST" and form.is_valid():
         stored = Announcement.objects.get(pk=announcement.pk)
-        services.announcement_save(by=request.user, announcement=stored, **form.cleaned_data)
+        services.announcement_save(
+            by=request.user, announcement=stored, **form.cleaned_data
+        )
         _saved(request, stored)
         return redirect(stored)
     return render(
@@ -396,7 +429,12 @@ def _procurement_form_page(request: HttpRequest, procurement=None) -> HttpRespon
     return render(
         request,
         "procurement/procurement_form.html",
-        {"form": form, "key_dates": key_dates, "title": title, "procurement": procurement},
+        {
+            "form": form,
+            "key_dates": key_dates,
+            "title": title,
+            "procurement": procurement,
+        },
     )
 
 
@@ -411,4 +449,3 @@ def procurement_create(request: HttpRequest) -> HttpResponse:
 def procurement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk, write=True)
     return _procurement_form_page(request, procurement)
-

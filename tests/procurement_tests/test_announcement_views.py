@@ -50,7 +50,12 @@ class AnnouncementTests(KravsporTestCase):
         self.login(self.manager)
         response = self.client.post(
             f"/announcements/{self.news.pk}/edit/",
-            {"programme": self.programme.pk, "title": "Endret", "published_on": "2017-05-03", "body": "x"},
+            {
+                "programme": self.programme.pk,
+                "title": "Endret",
+                "published_on": "2017-05-03",
+                "body": "x",
+            },
         )
         self.assertEqual(response.status_code, 403)
         self.news.refresh_from_db()

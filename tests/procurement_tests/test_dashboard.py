@@ -14,8 +14,12 @@ class DashboardTests(KravsporTestCase):
         self.assertEqual(figures["municipal"], 2)
         self.assertEqual(figures["primary"], 0)
         options = {f.key: f.count for f in response.context["options_by_status"]}
-        self.assertEqual(options, {"offered": 0, "signed": 1, "exercised": 0, "declined": 1})
-        self.assertContains(response, 'data-figure="organisations-total">4<', html=False)
+        self.assertEqual(
+            options, {"offered": 0, "signed": 1, "exercised": 0, "declined": 1}
+        )
+        self.assertContains(
+            response, 'data-figure="organisations-total">4<', html=False
+        )
         self.assertContains(response, "<svg", html=False)
 
     def test_it_lists_only_the_users_procurements(self):

@@ -44,7 +44,9 @@ class LoginTests(KravsporTestCase):
         self.login(self.staff)
         self.assertEqual(self.client.get("/accounts/logout/").status_code, 405)
         response = self.client.post("/accounts/logout/")
-        self.assertRedirects(response, "/accounts/login/", fetch_redirect_response=False)
+        self.assertRedirects(
+            response, "/accounts/login/", fetch_redirect_response=False
+        )
         self.assertRedirects(self.client.get("/"), "/accounts/login/?next=/")
 
     def test_an_inactive_user_cannot_log_in(self):

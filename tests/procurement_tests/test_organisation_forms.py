@@ -31,8 +31,10 @@ class OrganisationFormTests(TestCase):
     def test_it_says_the_checksum_fails(self):
         form = OrganisationForm(data=form_data(org_number="942110465"))
         self.assertFalse(form.is_valid())
-        self.assertEqual(form.errors.as_data()["org_number"][0].code, "invalid_checksum")
-        self.assertIn("checksum", form.errors["org_number"][0])
+        self.assertEqual(
+            form.errors.as_data()["org_number"][0].code, "invalid_checksum"
+        )
+        self.assertIn("kontrollsifferet stemmer ikke", form.errors["org_number"][0])
 
     def test_it_says_the_length_is_wrong(self):
         form = OrganisationForm(data=form_data(org_number="94211046"))

@@ -40,7 +40,9 @@ class OrganisationListTests(KravsporTestCase):
 
     def test_it_filters_by_level_and_county(self):
         self.login(self.staff)
-        response = self.client.get(self.url, {"level": "municipal", "county": "trondelag"})
+        response = self.client.get(
+            self.url, {"level": "municipal", "county": "trondelag"}
+        )
         self.assertContains(response, "Trondheim kommune")
         self.assertNotContains(response, "Molde kommune")
         self.assertNotContains(response, "St. Olavs hospital HF")
@@ -111,7 +113,9 @@ class OrganisationCreateTests(KravsporTestCase):
 
     def test_staff_create_an_organisation(self):
         self.login(self.staff)
-        response = self.client.post(self.url, new_organisation(org_number="938 726 027"))
+        response = self.client.post(
+            self.url, new_organisation(org_number="938 726 027")
+        )
         created = Organisation.objects.get(name="Malvik kommune")
         self.assertRedirects(response, f"/organisations/{created.pk}/")
         self.assertEqual(created.org_number, "938726027")
@@ -125,7 +129,7 @@ class OrganisationCreateTests(KravsporTestCase):
         self.assertFormError(
             response.context["form"],
             "org_number",
-            "938726028 is not a valid organisation number: the checksum fails.",
+            "938726028 er ikke et gyldig organisasjonsnummer: kontrollsifferet stemmer ikke.",
         )
         self.assertFalse(Organisation.objects.filter(name="Malvik kommune").exists())
         self.assertFalse(Event.objects.exists())
@@ -133,7 +137,7 @@ class OrganisationCreateTests(KravsporTestCase):
     def test_a_duplicate_number_names_the_owner(self):
         self.login(self.staff)
         response = self.client.post(self.url, new_organisation(org_number="942110464"))
-        self.assertContains(response, "already belongs to Trondheim kommune")
+        self.assertContains(response, "tilhører allerede Trondheim kommune")
         self.assertEqual(Organisation.objects.filter(org_number="942110464").count(), 1)
 
     def test_management_is_refused(self):
@@ -146,7 +150,9 @@ class OrganisationCreateTests(KravsporTestCase):
     def test_evaluators_and_leads_are_refused(self):
         for user in (self.evaluator, self.lead):
             self.login(user)
-            self.assertEqual(self.client.post(self.url, new_organisation()).status_code, 403)
+            self.assertEqual(
+                self.client.post(self.url, new_organisation()).status_code, 403
+            )
 
     def test_it_rejects_put(self):
         self.login(self.staff)
@@ -178,4 +184,6 @@ class OrganisationEditTests(KravsporTestCase):
 
     def test_unknown_organisation_is_404(self):
         self.login(self.staff)
-        self.assertEqual(self.client.get("/organisations/999999/edit/").status_code, 404)
+        self.assertEqual(
+            self.client.get("/organisations/999999/edit/").status_code, 404
+        )

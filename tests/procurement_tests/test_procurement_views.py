@@ -42,7 +42,7 @@ class ProcurementListTests(KravsporTestCase):
         self.login(self.outsider)
         response = self.client.get(self.url, {"q": "HP-EPJ"})
         self.assertNotContains(response, "HP-EPJ-2016")
-        self.assertContains(response, "No procurements match.")
+        self.assertContains(response, "Ingen anskaffelser passer.")
 
     def test_it_filters_by_phase_within_what_the_user_sees(self):
         self.login(self.foreign_lead)
@@ -132,11 +132,13 @@ class ProcurementEditTests(KravsporTestCase):
         response = self.client.post(
             self.url(),
             procurement_data(
-                self.procurement, title="Endret tittel", **{"dates-1-label": "Uten dato"}
+                self.procurement,
+                title="Endret tittel",
+                **{"dates-1-label": "Uten dato"},
             ),
         )
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Give both a date and a milestone")
+        self.assertContains(response, "Fyll inn både dato og milepæl")
         self.procurement.refresh_from_db()
         self.assertEqual(self.procurement.title, "Felles pasientjournal")
         self.assertFalse(KeyDate.objects.exists())

@@ -34,7 +34,11 @@ class OptionAgreementTests(KravsporTestCase):
         self.login(self.staff)
         response = self.client.post(
             f"/programmes/{self.programme.pk}/options/new/",
-            {"organisation": self.trondheim.pk, "status": "offered", "offered_on": "2019-06-01"},
+            {
+                "organisation": self.trondheim.pk,
+                "status": "offered",
+                "offered_on": "2019-06-01",
+            },
         )
         self.assertRedirects(response, f"/programmes/{self.programme.pk}/")
         self.assertTrue(
@@ -47,7 +51,7 @@ class OptionAgreementTests(KravsporTestCase):
             f"/programmes/{self.programme.pk}/options/new/",
             {"organisation": self.molde.pk, "status": "offered"},
         )
-        self.assertContains(response, "Molde kommune already has an option agreement")
+        self.assertContains(response, "Molde kommune har allerede en opsjonsavtale")
         self.assertEqual(OptionAgreement.objects.count(), 1)
 
     def test_dates_out_of_order_are_refused(self):
@@ -61,7 +65,7 @@ class OptionAgreementTests(KravsporTestCase):
                 "signed_on": "2019-01-01",
             },
         )
-        self.assertContains(response, "before the date the option was offered")
+        self.assertContains(response, "før opsjonen ble tilbudt")
         self.option.refresh_from_db()
         self.assertIsNone(self.option.signed_on)
 

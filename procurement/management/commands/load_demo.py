@@ -21,7 +21,8 @@ class Command(BaseCommand):
             "--scale",
             type=int,
             default=1,
-            help="Multiply the volume (1 = Helseplattformen's size; benchmarks use 10).",
+            help="Multiply the volume (1 = Helseplattformen's size; "
+            "benchmarks use 10).",
         )
         parser.add_argument(
             "--if-empty",
@@ -37,7 +38,8 @@ class Command(BaseCommand):
     def handle(self, *args, scale: int, if_empty: bool, force: bool, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
-                "Refusing to load the demo world with DEBUG off: it creates users with a "
+                "Refusing to load the demo world with DEBUG off: it creates users "
+                "with a "
                 "published password. Use --force if you really mean it."
             )
         if scale < 1:
@@ -51,11 +53,14 @@ class Command(BaseCommand):
         if occupied:
             if not if_empty:
                 raise CommandError(
-                    "The database already holds data; the demo world loads only into an "
+                    "The database already holds data; the demo world loads only "
+                    "into an "
                     "empty database. Point DATABASE_URL at a new database, or delete "
                     "var/kravspor.sqlite3 for a fresh start."
                 )
-            self.stdout.write("The database already holds data; the demo world is not loaded again.")
+            self.stdout.write(
+                "The database already holds data; the demo world is not loaded again."
+            )
             if User.objects.filter(username__in=[u for u, _, _ in DEMO_USERS]).exists():
                 self._print_logins()
             return
@@ -63,7 +68,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Loading the demo world at scale {scale} …")
         build_demo_world(scale=scale, log=self.stdout.write)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo world loaded in {time.perf_counter() - started:.1f} s.")
+            self.style.SUCCESS(
+                f"Demo world loaded in {time.perf_counter() - started:.1f} s."
+            )
         )
         self._print_logins()
 
