@@ -239,8 +239,9 @@ def procurement(world: DemoWorld) -> None:
 @demo_step(order=50)
 def users(world: DemoWorld) -> None:
     User = get_user_model()
-    staff_group = Group.objects.get(name=PROGRAMME_STAFF_GROUP)
-    admin_group = Group.objects.get(name=ADMINISTRATORS_GROUP)
+    # get_or_create: a flushed test database has lost the migration's groups.
+    staff_group, _ = Group.objects.get_or_create(name=PROGRAMME_STAFF_GROUP)
+    admin_group, _ = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
     procurement = world.objects["procurement"]
     demo_users = {}
     for username, full_name, role in DEMO_USERS:
