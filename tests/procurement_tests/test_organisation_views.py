@@ -129,7 +129,8 @@ class OrganisationCreateTests(KravsporTestCase):
         self.assertFormError(
             response.context["form"],
             "org_number",
-            "938726028 er ikke et gyldig organisasjonsnummer: kontrollsifferet stemmer ikke.",
+            "938726028 er ikke et gyldig organisasjonsnummer: "
+            "kontrollsifferet stemmer ikke.",
         )
         self.assertFalse(Organisation.objects.filter(name="Malvik kommune").exists())
         self.assertFalse(Event.objects.exists())
