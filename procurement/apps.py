@@ -1,8 +1,34 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+# What the administrators group may manage in the admin (users, organisations,
+# memberships and the rest of the core); permissions exist only after migrate.
+ADMINISTRATOR_APPS = ("auth", "procurement", "axes")
+
+
+def grant_administrator_permissions(sender, using="default", **kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    from procurement.models import ADMINISTRATORS_GROUP, PROGRAMME_STAFF_GROUP
+
+    administrators, _ = Group.objects.using(using).get_or_create(
+        name=ADMINISTRATORS_GROUP
+    )
+    Group.objects.using(using).get_or_create(name=PROGRAMME_STAFF_GROUP)
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label__in=ADMINISTRATOR_APPS
+    )
+    administrators.permissions.add(*permissions)
 
 
 class ProcurementConfig(AppConfig):
     name = "procurement"
     verbose_name = _("Procurement")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(
+            grant_administrator_permissions,
+            dispatch_uid="procurement.grant_administrator_permissions",
+        )

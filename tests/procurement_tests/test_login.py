@@ -55,3 +55,21 @@ class LoginTests(KravsporTestCase):
         response = self.attempt("riktig-passord")
         self.assertEqual(response.status_code, 200)
         self.assertNotIn("_auth_user_id", self.client.session)
+
+
+class AdministratorTests(KravsporTestCase):
+    def test_administrators_manage_users_and_memberships_in_the_admin(self):
+        self.login(self.admin)
+        self.assertEqual(self.client.get("/admin/auth/user/").status_code, 200)
+        self.assertEqual(
+            self.client.get("/admin/procurement/membership/").status_code, 200
+        )
+        self.assertContains(self.client.get("/"), 'href="/admin/"')
+
+    def test_other_roles_get_no_admin(self):
+        self.login(self.staff)
+        response = self.client.get("/admin/procurement/membership/")
+        self.assertRedirects(
+            response, "/admin/login/?next=/admin/procurement/membership/"
+        )
+        self.assertNotContains(self.client.get("/"), 'href="/admin/"')
