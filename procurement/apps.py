@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -22,12 +23,34 @@ def grant_administrator_permissions(sender, using="default", **kwargs) -> None:
     administrators.permissions.add(*permissions)
 
 
+def check_safe_xml_parsing(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Spreadsheets must be parsed with defusedxml (and lxml for speed)."""
+    from openpyxl import xml
+
+    problems = []
+    if not xml.DEFUSEDXML:
+        problems.append(
+            checks.Error(
+                "openpyxl does not use defusedxml; install defusedxml.",
+                id="kravspor.E001",
+            )
+        )
+    if not xml.LXML:
+        problems.append(
+            checks.Warning(
+                "openpyxl does not use lxml; install lxml.", id="kravspor.W001"
+            )
+        )
+    return problems
+
+
 class ProcurementConfig(AppConfig):
     name = "procurement"
     verbose_name = _("Procurement")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        checks.register(check_safe_xml_parsing)
         post_migrate.connect(
             grant_administrator_permissions,
             dispatch_uid="procurement.grant_administrator_permissions",

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from procurement import views
+from procurement.views import core as views
 
 core_patterns = [
     # /

@@ -1,0 +1,82 @@
+"""Reads of the requirement specification."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from procurement.models import (
+    Baseline,
+    BaselineRequirement,
+    Procurement,
+    Requirement,
+    RequirementStakeholder,
+    Section,
+)
+from procurement.models.specification import SNAPSHOT_FIELDS
+
+
+def requirements_for_snapshot(procurement: Procurement) -> QuerySet[Requirement]:
+    return (
+        Requirement.objects.filter(procurement=procurement)
+        .select_related("section")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "stakeholder_links",
+                queryset=RequirementStakeholder.objects.select_related("organisation"),
+            ),
+        )
+        .order_by("section__sort_key", "key")
+    )
+
+
+def current_snapshots(procurement: Procurement) -> dict[str, dict]:
+    """key → snapshot of every requirement as it is now, in document order."""
+    return {
+        requirement.key: requirement.snapshot()
+        for requirement in requirements_for_snapshot(procurement).iterator(
+            chunk_size=2000
+        )
+    }
+
+
+def baseline_snapshots(baseline: Baseline) -> dict[str, dict]:
+    """key → snapshot as frozen in the baseline, in document order."""
+    fields = ["key", "section_sort_key", *SNAPSHOT_FIELDS]
+    return {
+        row["key"]: row
+        for row in BaselineRequirement.objects.filter(baseline=baseline)
+        .order_by("section_sort_key", "key")
+        .values(*fields)
+        .iterator(chunk_size=2000)
+    }
+
+
+def latest_baseline(procurement: Procurement) -> Baseline | None:
+    return procurement.baselines.order_by("-published_at", "-pk").first()
+
+
+def section_tree(procurement: Procurement) -> list[dict]:
+    """Sections in document order with requirement counts per kind (withdrawn
+    requirements not counted)."""
+    kinds = [value for value, _ in Requirement.Kind.choices]
+    active = ~Q(requirements__status=Requirement.Status.WITHDRAWN)
+    annotations = {
+        f"count_{kind}": Count(
+            "requirements", filter=Q(requirements__kind=kind) & active
+        )
+        for kind in kinds
+    }
+    sections = (
+        Section.objects.filter(procurement=procurement)
+        .annotate(total=Count("requirements", filter=active), **annotations)
+        .order_by("sort_key")
+    )
+    return [
+        {
+            "section": section,
+            "total": section.total,
+            "by_kind": {kind: getattr(section, f"count_{kind}") for kind in kinds},
+        }
+        for section in sections
+    ]

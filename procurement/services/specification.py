@@ -1,0 +1,396 @@
+"""Writes to the requirement specification.
+
+Every change to a requirement goes through ``Requirement.save()`` here, so
+django-simple-history records who changed what and when (bulk changes too),
+and the version counter detects concurrent edits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procurement.models import (
+    Baseline,
+    BaselineRequirement,
+    KeySequence,
+    Organisation,
+    Procurement,
+    Requirement,
+    RequirementLink,
+    RequirementStakeholder,
+    Section,
+    Tag,
+)
+from procurement.models.specification import snapshot_hash
+from procurement.services.core import event_record
+
+Status = Requirement.Status
+
+# Which status may follow which; withdrawn requirements can be revived as drafts.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.IN_REVIEW, Status.WITHDRAWN},
+    Status.IN_REVIEW: {Status.DRAFT, Status.APPROVED, Status.WITHDRAWN},
+    Status.APPROVED: {Status.IN_REVIEW, Status.WITHDRAWN},
+    Status.WITHDRAWN: {Status.DRAFT},
+}
+
+GENERATED_KEY_RE = re.compile(
+    r"^(?P<prefix>[A-ZÆØÅ][A-ZÆØÅ0-9]{0,11})-(?P<number>\d{1,9})$"
+)
+
+Stakeholders = Iterable[tuple[Organisation, str]]
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the requirement after the user loaded it."""
+
+    def __init__(self, requirement: Requirement):
+        super().__init__(f"{requirement.key} was changed by someone else")
+        self.requirement = requirement
+
+
+def _user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return by if by is not None and by.is_authenticated else None
+
+
+# Sections ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def section_save(
+    *,
+    by: AbstractBaseUser | None,
+    procurement: Procurement,
+    section: Section | None = None,
+    **fields: Any,
+) -> Section:
+    """Create or change a section of the specification."""
+    created = section is None
+    section = section or Section(procurement=procurement)
+    for name, value in fields.items():
+        setattr(section, name, value)
+    section.full_clean()
+    section.save()
+    event_record(
+        action="section.created" if created else "section.changed",
+        by=by,
+        obj=section,
+        procurement=procurement,
+    )
+    return section
+
+
+# Keys -------------------------------------------------------------------------
+
+
+def next_key(procurement: Procurement, prefix: str) -> str:
+    """The next unused key for ``prefix``; call inside a transaction."""
+    sequence, _ = KeySequence.objects.select_for_update().get_or_create(
+        procurement=procurement, prefix=prefix
+    )
+    while True:
+        sequence.last_number = F("last_number") + 1
+        sequence.save(update_fields=["last_number"])
+        sequence.refresh_from_db(fields=["last_number"])
+        key = f"{prefix}-{sequence.last_number:04d}"
+        if not Requirement.objects.filter(procurement=procurement, key=key).exists():
+            return key
+
+
+def key_register(procurement: Procurement, key: str) -> None:
+    """Make sure a key given from outside (an import) is never generated later."""
+    match = GENERATED_KEY_RE.match(key)
+    if not match:
+        return
+    sequence, _ = KeySequence.objects.select_for_update().get_or_create(
+        procurement=procurement, prefix=match["prefix"]
+    )
+    number = int(match["number"])
+    if number > sequence.last_number:
+        sequence.last_number = number
+        sequence.save(update_fields=["last_number"])
+
+
+# Requirements -----------------------------------------------------------------
+
+
+def requirement_refresh_hash(requirement: Requirement) -> None:
+    """Recompute the fingerprint used to spot changes since a baseline. The hash
+    is derived data and not part of the history, hence the plain update."""
+    digest = snapshot_hash(requirement.snapshot())
+    if digest != requirement.content_hash:
+        requirement.content_hash = digest
+        Requirement.objects.filter(pk=requirement.pk).update(content_hash=digest)
+
+
+def _set_tags(requirement: Requirement, names: Iterable[str]) -> None:
+    wanted = sorted({name.strip() for name in names if name and name.strip()})
+    tags = []
+    for name in wanted:
+        tag, _ = Tag.objects.get_or_create(
+            procurement=requirement.procurement, name=name
+        )
+        tags.append(tag)
+    if sorted(t.name for t in requirement.tags.all()) != wanted:
+        requirement.tags.set(tags)
+
+
+def _set_stakeholders(requirement: Requirement, stakeholders: Stakeholders) -> None:
+    wanted = {(organisation.pk, relation) for organisation, relation in stakeholders}
+    current = {
+        (link.organisation_id, link.relation): link
+        for link in requirement.stakeholder_links.all()
+    }
+    for pair, link in current.items():
+        if pair not in wanted:
+            link.delete()
+    for organisation_id, relation in wanted - set(current):
+        link = RequirementStakeholder(
+            requirement=requirement, organisation_id=organisation_id, relation=relation
+        )
+        link.full_clean(validate_unique=False)
+        link.save()
+
+
+def _save(requirement: Requirement, by: AbstractBaseUser | None) -> None:
+    requirement._history_user = _user(by)
+    requirement.full_clean()
+    requirement.save()
+
+
+@transaction.atomic
+def requirement_create(
+    *,
+    by: AbstractBaseUser | None,
+    procurement: Procurement,
+    section: Section,
+    title: str,
+    kind: str = Requirement.Kind.V,
+    weight: Decimal | None = None,
+    description: str = "",
+    response_instructions: str = "",
+    rationale: str = "",
+    status: str = Status.DRAFT,
+    key: str | None = None,
+    tags: Iterable[str] = (),
+    stakeholders: Stakeholders = (),
+    extra_attributes: dict | None = None,
+) -> Requirement:
+    """Create a requirement with a new key from its section's prefix (or the
+    given key, which is then reserved) and its first history row."""
+    if key:
+        key_register(procurement, key)
+    else:
+        key = next_key(procurement, section.effective_prefix())
+    requirement = Requirement(
+        procurement=procurement,
+        section=section,
+        key=key,
+        title=title,
+        kind=kind,
+        weight=weight,
+        description=description,
+        response_instructions=response_instructions,
+        rationale=rationale,
+        status=status,
+        extra_attributes=extra_attributes or {},
+    )
+    if status != Status.DRAFT:
+        requirement.status_changed_at = timezone.now()
+        requirement.status_changed_by = _user(by)
+    _save(requirement, by)
+    _set_tags(requirement, tags)
+    _set_stakeholders(requirement, stakeholders)
+    requirement_refresh_hash(requirement)
+    return requirement
+
+
+@transaction.atomic
+def requirement_update(
+    *,
+    by: AbstractBaseUser | None,
+    requirement: Requirement,
+    expected_version: int | None = None,
+    tags: Iterable[str] | None = None,
+    stakeholders: Stakeholders | None = None,
+    **fields: Any,
+) -> Requirement:
+    """Change a requirement. With ``expected_version`` (the version the user
+    loaded), a save by someone else in between raises ConcurrentEditError and
+    nothing is written. The key never changes."""
+    fields.pop("key", None)
+    current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+    current._history_user = _user(by)
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentEditError(current)
+    if "status" in fields and fields["status"] != current.status:
+        _check_transition(current, fields["status"])
+        current.status_changed_at = timezone.now()
+        current.status_changed_by = _user(by)
+    changed = False
+    for name, value in fields.items():
+        if getattr(current, name) != value:
+            setattr(current, name, value)
+            changed = True
+    if changed:
+        current.version += 1
+        _save(current, by)
+    if tags is not None:
+        _set_tags(current, tags)
+    if stakeholders is not None:
+        _set_stakeholders(current, stakeholders)
+    requirement_refresh_hash(current)
+    return current
+
+
+def _check_transition(requirement: Requirement, status: str) -> None:
+    if status not in TRANSITIONS.get(requirement.status, set()):
+        raise ValidationError(
+            _("%(key)s cannot go from %(old)s to %(new)s.")
+            % {
+                "key": requirement.key,
+                "old": Status(requirement.status).label,
+                "new": Status(status).label,
+            },
+            code="invalid_transition",
+        )
+
+
+def requirement_set_status(
+    *,
+    by: AbstractBaseUser | None,
+    requirement: Requirement,
+    status: str,
+    expected_version: int | None = None,
+) -> Requirement:
+    return requirement_update(
+        by=by, requirement=requirement, expected_version=expected_version, status=status
+    )
+
+
+class BulkAction:
+    SET_STATUS = "set_status"
+    MOVE = "move"
+    ADD_TAG = "add_tag"
+
+
+@transaction.atomic
+def requirements_bulk(
+    *,
+    by: AbstractBaseUser | None,
+    requirements: Sequence[Requirement],
+    action: str,
+    status: str = "",
+    section: Section | None = None,
+    tag: str = "",
+) -> int:
+    """Apply one action to many requirements, each with its own history row.
+    All or nothing: one refused change (an impossible status step) leaves every
+    requirement as it was. Returns how many requirements changed."""
+    refused = []
+    if action == BulkAction.SET_STATUS:
+        for requirement in requirements:
+            if (
+                requirement.status != status
+                and status not in TRANSITIONS[requirement.status]
+            ):
+                refused.append(requirement.key)
+        if refused:
+            raise ValidationError(
+                _(
+                    "These requirements cannot go to %(status)s: %(keys)s. "
+                    "Nothing was changed."
+                )
+                % {"status": Status(status).label, "keys": ", ".join(refused)},
+                code="invalid_transition",
+            )
+    changed = 0
+    for requirement in requirements:
+        if action == BulkAction.SET_STATUS:
+            if requirement.status == status:
+                continue
+            requirement_update(by=by, requirement=requirement, status=status)
+        elif action == BulkAction.MOVE:
+            if section is None or requirement.section_id == section.pk:
+                continue
+            requirement_update(by=by, requirement=requirement, section=section)
+        elif action == BulkAction.ADD_TAG:
+            names = [t.name for t in requirement.tags.all()]
+            if not tag.strip() or tag.strip() in names:
+                continue
+            requirement_update(
+                by=by, requirement=requirement, tags=[*names, tag.strip()]
+            )
+        else:
+            raise ValueError(f"unknown bulk action {action!r}")
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def requirement_link(
+    *,
+    by: AbstractBaseUser | None,
+    source: Requirement,
+    target: Requirement,
+    link_type: str,
+) -> RequirementLink:
+    link, _ = RequirementLink.objects.get_or_create(
+        source=source, target=target, link_type=link_type
+    )
+    return link
+
+
+# Baselines --------------------------------------------------------------------
+
+
+@transaction.atomic
+def baseline_publish(
+    *,
+    by: AbstractBaseUser | None,
+    procurement: Procurement,
+    label: str,
+    description: str = "",
+) -> Baseline:
+    """Freeze the whole specification as it is now under ``label``. The
+    snapshot can never be changed afterwards."""
+    from procurement.selectors.specification import current_snapshots
+
+    baseline = Baseline(
+        procurement=procurement,
+        label=label.strip(),
+        description=description,
+        published_by=_user(by),
+    )
+    baseline.full_clean()
+    snapshots = current_snapshots(procurement)
+    baseline.requirement_count = len(snapshots)
+    baseline.save()
+    BaselineRequirement.objects.bulk_create(
+        (
+            BaselineRequirement(
+                baseline=baseline,
+                content_hash=snapshot_hash(snapshot),
+                **snapshot,
+            )
+            for snapshot in snapshots.values()
+        ),
+        batch_size=1000,
+    )
+    event_record(
+        action="baseline.published",
+        by=by,
+        obj=baseline,
+        procurement=procurement,
+        data={"label": baseline.label, "requirements": baseline.requirement_count},
+    )
+    return baseline

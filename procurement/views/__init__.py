@@ -1,0 +1,1 @@
+"""Views, one module per topic; procurement/urls.py wires them."""

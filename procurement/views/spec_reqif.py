@@ -1,0 +1,3 @@
+"""URL patterns for this topic, included under /procurements/<pk>/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URL patterns for the specification pages."""
+
+urlpatterns: list = []
