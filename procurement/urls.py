@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from procurement.views import core as views
+from procurement.views import spec_excel, spec_pdf, spec_reqif, specification
 
 core_patterns = [
     # /
@@ -51,6 +52,11 @@ core_patterns = [
     path(
         "procurements/<int:pk>/edit/", views.procurement_edit, name="procurement-edit"
     ),
+    # /procurements/<pk>/spec/, requirements/, baselines/ and the documents
+    path("procurements/<int:pk>/", include(specification.urlpatterns)),
+    path("procurements/<int:pk>/", include(spec_excel.urlpatterns)),
+    path("procurements/<int:pk>/", include(spec_reqif.urlpatterns)),
+    path("procurements/<int:pk>/", include(spec_pdf.urlpatterns)),
 ]
 
 urlpatterns = [
