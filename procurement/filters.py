@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import County, OptionAgreement, Organisation, Procurement
+from procurement.models import (
+    County,
+    OptionAgreement,
+    Organisation,
+    Procurement,
+    Requirement,
+    RequirementStakeholder,
+    Section,
+    Tag,
+)
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -73,3 +82,106 @@ class OptionAgreementFilter(django_filters.FilterSet):
     class Meta:
         model = OptionAgreement
         fields = ["status", "county"]
+
+
+class RequirementFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    section = django_filters.ModelChoiceFilter(
+        label=_("Section"),
+        queryset=Section.objects.none(),
+        method="in_section",
+        empty_label=_("All sections"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Requirement.Kind.choices, empty_label=_("All kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=Requirement.Status.choices,
+        empty_label=_("All statuses"),
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        label=_("Stakeholder"),
+        queryset=Organisation.objects.none(),
+        method="with_stakeholder",
+        empty_label=_("All organisations"),
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("Stakeholder level"),
+        choices=Organisation.Level.choices,
+        method="with_stakeholder_level",
+        empty_label=_("All levels"),
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"),
+        queryset=Tag.objects.none(),
+        method="with_tag",
+        empty_label=_("All tags"),
+    )
+    changed = django_filters.ChoiceFilter(
+        label=_("Since the latest baseline"),
+        choices=[("yes", _("Changed or new")), ("no", _("Unchanged"))],
+        method="changed_since",
+        empty_label=_("All"),
+    )
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "q",
+            "section",
+            "kind",
+            "status",
+            "organisation",
+            "level",
+            "tag",
+            "changed",
+        ]
+
+    def __init__(self, *args, procurement: Procurement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["section"].queryset = Section.objects.filter(
+            procurement=procurement
+        ).order_by("sort_key")
+        self.filters["organisation"].queryset = (
+            Organisation.objects.filter(
+                requirement_links__requirement__procurement=procurement
+            )
+            .distinct()
+            .order_by("name")
+        )
+        self.filters["tag"].queryset = Tag.objects.filter(procurement=procurement)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(key__icontains=value)
+            | Q(title__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+    def in_section(self, queryset: QuerySet, name: str, value: Section) -> QuerySet:
+        # The section and everything under it.
+        return queryset.filter(
+            Q(section=value) | Q(section__sort_key__startswith=value.sort_key + ".")
+        )
+
+    def with_stakeholder(self, queryset, name, value):
+        links = RequirementStakeholder.objects.filter(
+            requirement=OuterRef("pk"), organisation=value
+        )
+        return queryset.filter(Exists(links))
+
+    def with_stakeholder_level(self, queryset, name, value):
+        links = RequirementStakeholder.objects.filter(
+            requirement=OuterRef("pk"), organisation__level=value
+        )
+        return queryset.filter(Exists(links))
+
+    def with_tag(self, queryset, name, value):
+        return queryset.filter(tags=value)
+
+    def changed_since(self, queryset, name, value):
+        return queryset.filter(changed_since_baseline=(value == "yes"))

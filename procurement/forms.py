@@ -9,10 +9,14 @@ from stdnum.no import orgnr
 
 from procurement.models import (
     Announcement,
+    Baseline,
     OptionAgreement,
     Organisation,
     Procurement,
     Programme,
+    Requirement,
+    RequirementStakeholder,
+    Section,
     validate_org_number,
 )
 
@@ -169,3 +173,186 @@ class KeyDateForm(forms.Form):
 
 
 KeyDateFormSet = forms.formset_factory(KeyDateForm, extra=3, can_delete=True)
+
+
+# Specification -------------------------------------------------------------------
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["number", "title", "parent", "prefix", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, procurement: Procurement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.procurement = procurement
+        parents = Section.objects.filter(procurement=procurement).order_by("sort_key")
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+
+    def clean_prefix(self) -> str:
+        return self.cleaned_data["prefix"].strip().upper()
+
+
+def _stakeholder_field(label) -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        queryset=Organisation.objects.exclude(kind=Organisation.Kind.VENDOR).order_by(
+            "name"
+        ),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+
+class RequirementForm(forms.ModelForm):
+    """Requirement fields, tags as comma-separated text, stakeholders as one
+    list per relation. ``version`` carries the version the user loaded."""
+
+    tags_text = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separate tags with commas."),
+    )
+    raised_by = _stakeholder_field(_("Raised by"))
+    endorsed_by = _stakeholder_field(_("Endorsed by"))
+    owners = _stakeholder_field(_("Owner"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    RELATION_FIELDS = {
+        "raised_by": RequirementStakeholder.Relation.RAISED,
+        "endorsed_by": RequirementStakeholder.Relation.ENDORSED,
+        "owners": RequirementStakeholder.Relation.OWNER,
+    }
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "section",
+            "title",
+            "description",
+            "response_instructions",
+            "kind",
+            "weight",
+            "rationale",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "response_instructions": forms.Textarea(attrs={"rows": 3}),
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, procurement: Procurement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.procurement = procurement
+        self.fields["section"].queryset = Section.objects.filter(
+            procurement=procurement
+        ).order_by("sort_key")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["tags_text"].initial = ", ".join(
+                tag.name for tag in self.instance.tags.all()
+            )
+            for field, relation in self.RELATION_FIELDS.items():
+                self.fields[field].initial = [
+                    link.organisation_id
+                    for link in self.instance.stakeholder_links.all()
+                    if link.relation == relation
+                ]
+
+    def clean_tags_text(self) -> list[str]:
+        names = [name.strip() for name in self.cleaned_data["tags_text"].split(",")]
+        too_long = [name for name in names if len(name) > 60]
+        if too_long:
+            raise ValidationError(
+                _("A tag has at most 60 characters: %(tag)s"),
+                code="tag_too_long",
+                params={"tag": too_long[0]},
+            )
+        return sorted({name for name in names if name})
+
+    def stakeholders(self) -> list[tuple[Organisation, str]]:
+        return [
+            (organisation, relation)
+            for field, relation in self.RELATION_FIELDS.items()
+            for organisation in self.cleaned_data.get(field, [])
+        ]
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class RequirementStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Requirement.Status.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("set_status", _("Set status")),
+        ("move", _("Move to section")),
+        ("add_tag", _("Add tag")),
+    ]
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Requirement.objects.none(),
+        error_messages={"required": _("Select at least one requirement.")},
+    )
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", "—"), *Requirement.Status.choices],
+        required=False,
+    )
+    section = forms.ModelChoiceField(
+        label=_("Section"), queryset=Section.objects.none(), required=False
+    )
+    tag = forms.CharField(label=_("Tag"), max_length=60, required=False)
+
+    def __init__(self, *args, procurement: Procurement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].queryset = Requirement.objects.filter(
+            procurement=procurement
+        ).prefetch_related("tags")
+        self.fields["section"].queryset = Section.objects.filter(
+            procurement=procurement
+        ).order_by("sort_key")
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        needed = {"set_status": "status", "move": "section", "add_tag": "tag"}.get(
+            action
+        )
+        if needed and not cleaned.get(needed):
+            self.add_error(
+                needed,
+                ValidationError(
+                    _("Choose what to set for this action."), code="value_required"
+                ),
+            )
+        return cleaned
+
+
+class BaselineForm(forms.ModelForm):
+    class Meta:
+        model = Baseline
+        fields = ["label", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, procurement: Procurement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.procurement = procurement
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if Baseline.objects.filter(
+            procurement=self.instance.procurement, label=label
+        ).exists():
+            raise ValidationError(
+                _("A baseline called %(label)s already exists."),
+                code="duplicate",
+                params={"label": label},
+            )
+        return label

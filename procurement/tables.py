@@ -5,9 +5,10 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import OptionAgreement, Organisation, Procurement
+from procurement.models import OptionAgreement, Organisation, Procurement, Requirement
 
 
 class CappedPaginator(Paginator):
@@ -103,3 +104,72 @@ class OptionAgreementTable(tables.Table):
 
     def render_county(self, record: OptionAgreement) -> str:
         return record.organisation.get_county_display()
+
+
+class SelectColumn(tables.CheckBoxColumn):
+    """A checkbox per row tied to the bulk-action form by its ``form``
+    attribute, so selecting works without JavaScript."""
+
+    @property
+    def header(self):
+        return format_html('<span class="visually-hidden">{}</span>', _("Select"))
+
+    def render(self, value, bound_column, record):
+        return format_html(
+            '<input type="checkbox" name="selected" value="{}" form="bulk-form" '
+            'aria-label="{}">',
+            value,
+            _("Select %(key)s") % {"key": record.key},
+        )
+
+
+class RequirementTable(tables.Table):
+    selected = SelectColumn(accessor="pk", orderable=False)
+    key = tables.Column(linkify=True, verbose_name=_("Key"))
+    title = tables.Column(verbose_name=_("Title"))
+    section = tables.Column(
+        accessor="section__number",
+        verbose_name=_("Section"),
+        order_by="section__sort_key",
+    )
+    kind = tables.Column(verbose_name=_("Kind"))
+    weight = tables.Column(verbose_name=_("Weight"), attrs={"td": {"class": "number"}})
+    status = tables.Column(verbose_name=_("Status"))
+    tags = tables.Column(empty_values=(), orderable=False, verbose_name=_("Tags"))
+    changed_since_baseline = tables.Column(
+        verbose_name=_("Changed"), orderable=False, empty_values=()
+    )
+
+    class Meta:
+        model = Requirement
+        fields = [
+            "selected",
+            "key",
+            "title",
+            "section",
+            "kind",
+            "weight",
+            "status",
+            "tags",
+            "changed_since_baseline",
+        ]
+        order_by = "section"
+        empty_text = _("No requirements match.")
+
+    def render_kind(self, record: Requirement) -> str:
+        return record.kind
+
+    def render_weight(self, record: Requirement) -> str:
+        return "" if record.weight is None else format(record.weight.normalize(), "f")
+
+    def render_tags(self, record: Requirement) -> str:
+        return ", ".join(tag.name for tag in record.tags.all())
+
+    def render_changed_since_baseline(self, record: Requirement) -> str:
+        if not getattr(record, "changed_since_baseline", False):
+            return ""
+        return format_html(
+            '<span class="changed-mark" title="{0}">●<span class="visually-hidden">'
+            "{0}</span></span>",
+            _("Changed since the latest baseline"),
+        )
