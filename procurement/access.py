@@ -58,10 +58,12 @@ def procurement_roles(user, procurement: Procurement) -> frozenset[str]:
 
 
 def can_edit_procurement(user, procurement: Procurement) -> bool:
+    """The procurement itself and its specification: programme staff only
+    (the group, or the staff role here). Leads run the evaluation, which has
+    its own rules."""
     if is_programme_staff(user):
         return True
-    roles = procurement_roles(user, procurement)
-    return bool(roles & {Membership.Role.STAFF, Membership.Role.LEAD})
+    return Membership.Role.STAFF in procurement_roles(user, procurement)
 
 
 def require_programme_editor(user) -> None:

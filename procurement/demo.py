@@ -254,8 +254,10 @@ def users(world: DemoWorld) -> None:
             email="",
         )
         if role is None:
-            user.is_staff = user.is_superuser = True
-            user.save(update_fields=["is_staff", "is_superuser"])
+            # An administrator by group, not a superuser, so the group's
+            # permissions are what the demo shows.
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
             user.groups.add(admin_group)
         else:
             services.membership_grant(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -77,14 +78,8 @@ class OptionAgreementTable(tables.Table):
     signed_on = tables.DateColumn(verbose_name=_("Signed"), short=True)
     exercised_on = tables.DateColumn(verbose_name=_("Exercised"), short=True)
     declined_on = tables.DateColumn(verbose_name=_("Declined"), short=True)
-    edit = tables.LinkColumn(
-        "procurement:option-edit",
-        args=[tables.A("pk")],
-        text=_("Edit"),
-        verbose_name="",
-        orderable=False,
-        empty_values=(),
-        attrs={"a": {"class": "action-link"}},
+    edit = tables.Column(
+        verbose_name="", orderable=False, empty_values=(), accessor="pk"
     )
 
     class Meta:
@@ -104,6 +99,14 @@ class OptionAgreementTable(tables.Table):
 
     def render_county(self, record: OptionAgreement) -> str:
         return record.organisation.get_county_display()
+
+    def render_edit(self, record: OptionAgreement) -> str:
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            reverse("procurement:option-edit", args=[record.pk]),
+            _("Edit"),
+            record.organisation.name,
+        )
 
 
 class SelectColumn(tables.CheckBoxColumn):

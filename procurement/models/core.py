@@ -414,6 +414,14 @@ EVENT_ACTIONS = {
     "procurement.changed": _("Procurement changed"),
     "procurement.phase_changed": _("Phase changed"),
     "membership.granted": _("Role granted"),
+    "section.created": _("Section created"),
+    "section.changed": _("Section changed"),
+    "baseline.published": _("Baseline published"),
+}
+ADMIN_ACTIONS = {
+    "created_in_admin": _("Created in the administration"),
+    "changed_in_admin": _("Changed in the administration"),
+    "deleted_in_admin": _("Deleted in the administration"),
 }
 
 
@@ -451,7 +459,10 @@ class Event(models.Model):
 
     @property
     def action_label(self) -> str:
-        label = str(EVENT_ACTIONS.get(self.action, self.action))
+        suffix = self.action.rpartition(".")[2]
+        label = str(
+            EVENT_ACTIONS.get(self.action, ADMIN_ACTIONS.get(suffix, self.action))
+        )
         if self.action == "procurement.phase_changed":
             phases = dict(Procurement.Phase.choices)
             old, new = self.data.get("phase", ["", ""])

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -65,7 +65,7 @@ def login_locked_out(request: HttpRequest, original_response=None, credentials=N
 # Dashboard ------------------------------------------------------------------
 
 
-@require_http_methods(["GET"])
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     by_level = selectors.organisations_by_level()
     options = selectors.option_agreements_by_status()
@@ -105,10 +105,10 @@ class OrganisationListView(CappedPaginationMixin, SingleTableMixin, FilterView):
         return context
 
 
-organisation_list = require_http_methods(["GET"])(OrganisationListView.as_view())
+organisation_list = require_safe(OrganisationListView.as_view())
 
 
-@require_http_methods(["GET"])
+@require_safe
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(
         selectors.organisation_list(user=request.user), pk=pk
@@ -210,10 +210,10 @@ class ProgrammeDetailView(CappedPaginationMixin, SingleTableMixin, FilterView):
         return context
 
 
-programme_detail = require_http_methods(["GET"])(ProgrammeDetailView.as_view())
+programme_detail = require_safe(ProgrammeDetailView.as_view())
 
 
-@require_http_methods(["GET"])
+@require_safe
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = Programme.objects.annotate(
         option_count=Count("option_agreements", distinct=True),
@@ -299,7 +299,7 @@ def option_agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Announcements -------------------------------------------------------------------
 
 
-@require_http_methods(["GET"])
+@require_safe
 def announcement_list(request: HttpRequest) -> HttpResponse:
     announcements = Announcement.objects.select_related("programme")
     return render(
@@ -309,7 +309,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_safe
 def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     announcement = get_object_or_404(
         Announcement.objects.select_related("programme"), pk=pk
@@ -379,10 +379,10 @@ class ProcurementListView(CappedPaginationMixin, SingleTableMixin, FilterView):
         return context
 
 
-procurement_list = require_http_methods(["GET"])(ProcurementListView.as_view())
+procurement_list = require_safe(ProcurementListView.as_view())
 
 
-@require_http_methods(["GET"])
+@require_safe
 def procurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     memberships = selectors.memberships_of(procurement)

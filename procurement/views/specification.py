@@ -13,7 +13,11 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -86,7 +90,7 @@ def _baseline(procurement: Procurement, value: str | int | None) -> Baseline | N
 # Tree ---------------------------------------------------------------------------
 
 
-@require_http_methods(["GET"])
+@require_safe
 def spec_tree(request: HttpRequest, pk: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     tree = section_tree(procurement)
@@ -201,7 +205,7 @@ class RequirementListView(CappedPaginationMixin, SingleTableMixin, FilterView):
         return context
 
 
-requirement_list = require_http_methods(["GET"])(RequirementListView.as_view())
+requirement_list = require_safe(RequirementListView.as_view())
 
 
 @require_POST
@@ -308,7 +312,7 @@ def _history_entries(requirement: Requirement) -> list[dict]:
     return entries
 
 
-@require_http_methods(["GET"])
+@require_safe
 def requirement_detail(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     requirement = _requirement(procurement, rid)
@@ -481,7 +485,7 @@ def requirement_status(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 # Baselines and comparison -------------------------------------------------------------
 
 
-@require_http_methods(["GET"])
+@require_safe
 def baseline_list(request: HttpRequest, pk: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     can_edit = can_edit_procurement(request.user, procurement)
@@ -527,7 +531,7 @@ def baseline_publish(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_safe
 def baseline_detail(request: HttpRequest, pk: int, bid: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     baseline = _baseline(procurement, bid)
@@ -544,7 +548,7 @@ def baseline_detail(request: HttpRequest, pk: int, bid: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_safe
 def spec_compare(request: HttpRequest, pk: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     baselines = list(procurement.baselines.all())

@@ -55,7 +55,11 @@ class LoadDemoTests(TestCase):
             self.assertTrue(
                 User.objects.get(username=name).check_password("kravspor-demo")
             )
-        self.assertTrue(is_administrator(User.objects.get(username="admin")))
+        admin = User.objects.get(username="admin")
+        self.assertTrue(is_administrator(admin))
+        self.assertFalse(admin.is_superuser)
+        self.assertTrue(admin.has_perm("procurement.change_membership"))
+        self.assertTrue(admin.has_perm("auth.add_user"))
         self.assertTrue(is_programme_staff(User.objects.get(username="staff")))
         self.assertFalse(is_programme_staff(User.objects.get(username="manager")))
 
@@ -71,7 +75,7 @@ class LoadDemoTests(TestCase):
         statuses = set(OptionAgreement.objects.values_list("status", flat=True))
         self.assertEqual(statuses, {"offered", "signed", "exercised", "declined"})
 
-    def test_no_organisation_number_is_invented(self):
+    def test_only_the_numbers_verified_in_demo_data_are_stored(self):
         load()
         verified = {
             entry["org_number"]

@@ -73,3 +73,25 @@ class AdministratorTests(KravsporTestCase):
             response, "/admin/login/?next=/admin/procurement/membership/"
         )
         self.assertNotContains(self.client.get("/"), 'href="/admin/"')
+
+
+class AdminEventTests(KravsporTestCase):
+    def test_granting_a_role_in_the_admin_is_recorded(self):
+        from procurement.models import Event, Membership
+
+        self.login(self.admin)
+        response = self.client.post(
+            "/admin/procurement/membership/add/",
+            {
+                "user": self.outsider.pk,
+                "procurement": self.procurement.pk,
+                "role": "evaluator",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(
+            Membership.objects.filter(user=self.outsider, role="evaluator").exists()
+        )
+        event = Event.objects.get(action="membership.created_in_admin")
+        self.assertEqual(event.actor, self.admin)
+        self.assertEqual(event.procurement, self.procurement)
