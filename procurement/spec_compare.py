@@ -70,6 +70,23 @@ def word_diff(old: str, new: str) -> list[DiffPart]:
     return parts
 
 
+def list_diff(old: list | None, new: list | None) -> list[DiffPart]:
+    """Items kept, removed and added, in a stable order, separated by commas."""
+    old_items, new_items = list(old or []), list(new or [])
+    parts: list[DiffPart] = []
+    for item in sorted(set(old_items) | set(new_items), key=str):
+        if item in old_items and item in new_items:
+            op = "equal"
+        elif item in old_items:
+            op = "delete"
+        else:
+            op = "insert"
+        if parts:
+            parts.append(DiffPart("equal", ", "))
+        parts.append(DiffPart(op, str(item)))
+    return parts
+
+
 def _normalise(value: Any) -> Any:
     if isinstance(value, Decimal):
         return value.normalize()
@@ -95,15 +112,13 @@ def compare_requirement(
     for name in SNAPSHOT_FIELDS:
         before, after = old.get(name), new.get(name)
         if name in ("tags", "stakeholders"):
-            equal = sorted(before or []) == sorted(after or [])
-        else:
-            equal = _normalise(before) == _normalise(after)
-        if not equal:
-            changes.append(
-                FieldChange(
-                    name, before, after, word_diff(_as_text(before), _as_text(after))
+            if sorted(before or []) != sorted(after or []):
+                changes.append(
+                    FieldChange(name, before, after, list_diff(before, after))
                 )
-            )
+        elif _normalise(before) != _normalise(after):
+            diff = word_diff(_as_text(before), _as_text(after))
+            changes.append(FieldChange(name, before, after, diff))
     return changes
 
 

@@ -37,6 +37,7 @@ from procurement.models import (
     RequirementLink,
     RequirementStakeholder,
     Section,
+    Tag,
 )
 from procurement.selectors.specification import (
     baseline_snapshots,
@@ -257,7 +258,7 @@ HISTORY_FIELDS = [
 
 def _history_entries(requirement: Requirement) -> list[dict]:
     """Newest first: who, when, and each field that changed with a word diff."""
-    from procurement.spec_compare import word_diff
+    from procurement.spec_compare import list_diff, word_diff
 
     records = list(
         requirement.history.select_related("history_user").order_by(
@@ -267,6 +268,11 @@ def _history_entries(requirement: Requirement) -> list[dict]:
     sections = dict(
         Section.objects.filter(procurement=requirement.procurement).values_list(
             "pk", "number"
+        )
+    )
+    tag_names = dict(
+        Tag.objects.filter(procurement=requirement.procurement).values_list(
+            "pk", "name"
         )
     )
     labels = {
@@ -285,10 +291,16 @@ def _history_entries(requirement: Requirement) -> list[dict]:
                 if change.field == "section":
                     old, new = sections.get(old, old), sections.get(new, new)
                 elif change.field == "tags":
-                    old = ", ".join(sorted(str(item["tag"]) for item in old or []))
-                    new = ", ".join(sorted(str(item["tag"]) for item in new or []))
-                    if old == new:
-                        continue
+                    old = sorted(tag_names.get(item["tag"], "?") for item in old or [])
+                    new = sorted(tag_names.get(item["tag"], "?") for item in new or [])
+                    if old != new:
+                        changes.append(
+                            {
+                                "label": labels.get(change.field, change.field),
+                                "diff": list_diff(old, new),
+                            }
+                        )
+                    continue
                 old_text = "" if old is None else str(old)
                 new_text = "" if new is None else str(new)
                 changes.append(

@@ -71,3 +71,14 @@ class CompareTests(SimpleTestCase):
         self.assertFalse(compare(old, {"A": snapshot(tags=["b", "a"])}).has_changes)
         changed = compare(old, {"A": snapshot(tags=["a", "b", "c"])}).changed[0]
         self.assertEqual(changed.changes[0].field, "tags")
+
+
+class ListDiffTests(SimpleTestCase):
+    def test_it_shows_kept_removed_and_added_items(self):
+        from procurement.spec_compare import list_diff
+
+        parts = list_diff(["a", "b"], ["a", "c"])
+        self.assertEqual(
+            [(p.op, p.text) for p in parts if p.text != ", "],
+            [("equal", "a"), ("delete", "b"), ("insert", "c")],
+        )
