@@ -1,0 +1,263 @@
+"""Spreadsheet writing and reading shared by every Kravspor export and import.
+
+Writing streams rows through openpyxl's write-only mode (lxml underneath), so
+memory stays flat however many rows a sheet has. Every value goes through
+``safety.excel_value``; text that a spreadsheet would run as a formula is kept
+as a text cell with Excel's quote prefix, so it reads back unchanged and never
+runs. Reading refuses oversized files and zip bombs before openpyxl sees them
+and parses in read-only mode with only cached values, never formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from procurement.documents.safety import (
+    UploadProblem,
+    check_upload_size,
+    check_zip_container,
+    excel_value,
+    is_formula_like,
+)
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXCEL_MAX_ROW = 1_048_576
+SHEET_TITLE_MAX = 31
+SHEET_TITLE_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+# Excel keeps a list validation's inline items in one formula of at most 255
+# characters, separated by commas; longer lists go to a hidden sheet.
+INLINE_LIST_MAX = 255
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported sheet. ``header`` is already translated;
+    ``choices`` gives the cells a drop-down list of allowed values."""
+
+    header: str
+    width: float = 15
+    wrap: bool = False
+    number_format: str | None = None
+    choices: Sequence[str] = ()
+
+
+def new_workbook() -> Workbook:
+    """An empty streaming workbook: add sheets with ``SheetWriter``."""
+    return Workbook(write_only=True)
+
+
+def sheet_title(text: str) -> str:
+    """A name Excel accepts for a sheet: no []:*?/\\ and at most 31 characters."""
+    cleaned = " ".join(str(text).translate(SHEET_TITLE_FORBIDDEN).split())
+    return cleaned[:SHEET_TITLE_MAX].strip("' ") or "Sheet"
+
+
+class SheetWriter:
+    """Write one sheet row by row: a styled, frozen header with an autofilter,
+    column widths, wrapped text and drop-down lists, and safe cells.
+
+    >>> writer = SheetWriter(workbook, _("Requirements"), columns)
+    >>> for row in rows:
+    ...     writer.append(row)
+    >>> writer.close()
+    """
+
+    def __init__(
+        self,
+        workbook: Workbook,
+        title: str,
+        columns: Sequence[Column],
+        *,
+        freeze_header: bool = True,
+        autofilter: bool = True,
+    ):
+        self.workbook = workbook
+        self.columns = list(columns)
+        self.autofilter = autofilter
+        self.rows = 0
+        self.sheet = workbook.create_sheet(title=sheet_title(title))
+        sheet = self.sheet
+        for index, column in enumerate(self.columns, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        if freeze_header:
+            sheet.freeze_panes = "A2"
+        # Style arrays made once per column and copied into each cell: far
+        # cheaper than assigning fonts and alignments cell by cell.
+        self._plain = [self._style(column) for column in self.columns]
+        self._quoted = [
+            self._style(column, quote_prefix=True) for column in self.columns
+        ]
+        header_style = self._style(
+            Column(header="", wrap=True),
+            font=HEADER_FONT,
+            fill=HEADER_FILL,
+            border=HEADER_BORDER,
+        )
+        sheet.append(
+            [
+                self._cell(column.header, header_style, header_style)
+                for column in self.columns
+            ]
+        )
+
+    def _style(
+        self,
+        column: Column,
+        *,
+        quote_prefix: bool = False,
+        font: Font | None = None,
+        fill: PatternFill | None = None,
+        border: Border | None = None,
+    ):
+        cell = Cell(self.sheet, row=1, column=1)
+        if column.wrap:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if column.number_format:
+            cell.number_format = column.number_format
+        if quote_prefix:
+            cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if border is not None:
+            cell.border = border
+        return cell._style if cell.has_style else None
+
+    def _cell(self, value: Any, plain, quoted) -> Any:
+        value = excel_value(value)
+        if isinstance(value, str):
+            if is_formula_like(value) or value in ERROR_CODES:
+                # Kept as text: reads back as written and never runs.
+                cell = Cell(
+                    self.sheet, row=1, column=1, value=value, style_array=quoted
+                )
+                cell.data_type = "s"
+                return cell
+        if plain is None or value is None:
+            return value
+        return Cell(self.sheet, row=1, column=1, value=value, style_array=plain)
+
+    def append(self, values: Sequence[Any]) -> None:
+        """Add one row; values are matched to the columns in order."""
+        self.sheet.append(
+            [
+                self._cell(value, plain, quoted)
+                for value, plain, quoted in zip(
+                    values, self._plain, self._quoted, strict=True
+                )
+            ]
+        )
+        self.rows += 1
+
+    def close(self) -> None:
+        """Add the autofilter and drop-down lists; call after the last row."""
+        last_column = get_column_letter(len(self.columns))
+        if self.autofilter:
+            self.sheet.auto_filter.ref = f"A1:{last_column}{self.rows + 1}"
+        for index, column in enumerate(self.columns, 1):
+            if column.choices:
+                self._add_list(index, column.choices)
+
+    def _add_list(self, index: int, choices: Sequence[str]) -> None:
+        items = [excel_value(str(choice)) for choice in choices]
+        inline = '"' + ",".join(items) + '"'
+        if len(inline) <= INLINE_LIST_MAX and not any(
+            "," in item or '"' in item for item in items
+        ):
+            formula = inline
+        else:
+            formula = self._list_sheet_range(items)
+        validation = DataValidation(
+            type="list",
+            formula1=formula,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=_("Not in the list"),
+            error=_("Choose one of the values in the list."),
+        )
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}{EXCEL_MAX_ROW}")
+        self.sheet.data_validations.append(validation)
+
+    def _list_sheet_range(self, items: list[str]) -> str:
+        """Write a long list to its own hidden sheet and return its range."""
+        lists = self.workbook.create_sheet(
+            title=sheet_title(f"{self.sheet.title[:24]} lists")
+        )
+        lists.sheet_state = "hidden"
+        for item in items:
+            lists.append([self._cell(item, None, None)])
+        return f"'{lists.title}'!$A$1:$A${len(items)}"
+
+
+def write_sheet(
+    workbook: Workbook,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Write a whole sheet from an iterable of rows; returns the row count."""
+    writer = SheetWriter(workbook, title, columns)
+    for row in rows:
+        writer.append(row)
+    writer.close()
+    return writer.rows
+
+
+# Reading ------------------------------------------------------------------------
+
+
+def open_workbook(handle: IO[bytes], *, name: str, size: int | None = None):
+    """Open an uploaded workbook safely, or raise UploadProblem saying why not.
+
+    The size cap and the zip check run before openpyxl reads anything; the
+    workbook is opened read-only with cached values only (formulas never
+    run). Close it with ``workbook.close()``."""
+    if size is None:
+        position = handle.tell()
+        size = handle.seek(0, 2)
+        handle.seek(position)
+    check_upload_size(size, name=name, max_bytes=settings.UPLOAD_MAX_BYTES)
+    if size == 0:
+        raise UploadProblem("empty_file", _("%(name)s is empty.") % {"name": name})
+    check_zip_container(handle, name=name, max_ratio=settings.UPLOAD_MAX_RATIO)
+    try:
+        return load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:
+        # Anything openpyxl cannot make sense of is simply not a workbook to
+        # the user; the parser's own message would only confuse them.
+        raise _not_a_workbook(name) from exc
+
+
+def _not_a_workbook(name: str) -> UploadProblem:
+    return UploadProblem(
+        "not_a_workbook",
+        _("%(name)s is not an Excel workbook (.xlsx) that Kravspor can read.")
+        % {"name": name},
+    )
+
+
+def sheet_rows(sheet, *, name: str) -> Iterator[tuple[int, tuple]]:
+    """(row number, values) for every row of a read-only sheet, row 1 first.
+    A sheet whose XML breaks half-way raises UploadProblem, not a traceback."""
+    try:
+        sheet.reset_dimensions()
+        yield from enumerate(sheet.iter_rows(values_only=True), 1)
+    except Exception as exc:
+        raise _not_a_workbook(name) from exc
