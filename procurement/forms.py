@@ -28,7 +28,40 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class OrganisationForm(forms.ModelForm):
+class ConcurrentEditMixin:
+    """For models with ``updated_at``: the form carries the time the record was
+    loaded, and refuses to save over someone else's later save."""
+
+    def add_loaded_field(self) -> None:
+        self.fields["loaded"] = forms.CharField(
+            widget=forms.HiddenInput, required=False
+        )
+        if self.instance.pk:
+            self.fields["loaded"].initial = self.instance.updated_at.isoformat()
+
+    def check_not_changed_since_loaded(self) -> None:
+        if not self.instance.pk:
+            self.cleaned_data.pop("loaded", None)
+            return
+        stored = (
+            type(self.instance)
+            .objects.filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        # Not a model field: take it out so the services never see it.
+        loaded = self.cleaned_data.pop("loaded", "") or ""
+        if stored is not None and stored.isoformat() != loaded:
+            raise ValidationError(
+                _(
+                    "Someone else saved this while you were editing it; nothing was "
+                    "saved. Open the page again to see their changes, then make yours."
+                ),
+                code="concurrent_edit",
+            )
+
+
+class OrganisationForm(ConcurrentEditMixin, forms.ModelForm):
     # Longer than the stored nine digits so that "942 110 464" can be typed.
     org_number = forms.CharField(
         label=_("Organisation number"),
@@ -51,6 +84,12 @@ class OrganisationForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
+        self.add_loaded_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_changed_since_loaded()
+        return cleaned
 
     def clean_org_number(self) -> str:
         number = orgnr.compact(self.cleaned_data.get("org_number") or "")
@@ -140,7 +179,7 @@ class AnnouncementForm(forms.ModelForm):
         }
 
 
-class ProcurementForm(forms.ModelForm):
+class ProcurementForm(ConcurrentEditMixin, forms.ModelForm):
     class Meta:
         model = Procurement
         fields = [
@@ -152,6 +191,15 @@ class ProcurementForm(forms.ModelForm):
             "description",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_loaded_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_changed_since_loaded()
+        return cleaned
 
     def clean_reference(self) -> str:
         return self.cleaned_data["reference"].strip().upper()

@@ -66,8 +66,24 @@ class OrganisationFormTests(TestCase):
             kind=Organisation.Kind.MUNICIPALITY,
             level=Organisation.Level.MUNICIPAL,
         )
-        form = OrganisationForm(data=form_data(org_number="942110464"), instance=own)
+        form = OrganisationForm(
+            data=form_data(org_number="942110464", loaded=own.updated_at.isoformat()),
+            instance=own,
+        )
         self.assertTrue(form.is_valid(), form.errors)
+
+    def test_a_save_by_someone_else_since_loading_is_refused(self):
+        own = Organisation.objects.create(
+            name="Trondheim kommune",
+            kind=Organisation.Kind.MUNICIPALITY,
+            level=Organisation.Level.MUNICIPAL,
+        )
+        loaded = own.updated_at.isoformat()
+        own.note = "Endret av en annen"
+        own.save()
+        form = OrganisationForm(data=form_data(loaded=loaded), instance=own)
+        self.assertFalse(form.is_valid())
+        self.assertEqual(form.errors.as_data()["__all__"][0].code, "concurrent_edit")
 
     def test_it_refuses_a_parent_cycle(self):
         top = Organisation.objects.create(

@@ -168,7 +168,12 @@ class OrganisationEditTests(KravsporTestCase):
         self.login(self.staff)
         response = self.client.post(
             self.url(),
-            new_organisation(name="Molde kommune", county="more_og_romsdal", note="Ny"),
+            new_organisation(
+                name="Molde kommune",
+                county="more_og_romsdal",
+                note="Ny",
+                loaded=self.molde.updated_at.isoformat(),
+            ),
         )
         self.assertRedirects(response, f"/organisations/{self.molde.pk}/")
         self.molde.refresh_from_db()

@@ -10,6 +10,7 @@ def procurement_data(procurement, **overrides):
         "procedure": procurement.procedure,
         "phase": procurement.phase,
         "description": procurement.description,
+        "loaded": procurement.updated_at.isoformat(),
         "dates-TOTAL_FORMS": "2",
         "dates-INITIAL_FORMS": "0",
         "dates-MIN_NUM_FORMS": "0",
@@ -182,3 +183,20 @@ class ProcurementCreateTests(KravsporTestCase):
         )
         self.assertEqual(response.status_code, 403)
         self.assertFalse(Procurement.objects.filter(reference="X-1").exists())
+
+
+class ProcurementConcurrentEditTests(KravsporTestCase):
+    def test_a_save_by_someone_else_is_told_and_not_overwritten(self):
+        self.login(self.staff)
+        loaded = procurement_data(self.procurement, title="Min tittel")
+        Procurement.objects.filter(pk=self.procurement.pk).update(title="Deres tittel")
+        self.procurement.refresh_from_db()
+        self.procurement.save()  # a later save by someone else bumps updated_at
+        response = self.client.post(
+            f"/procurements/{self.procurement.pk}/edit/", loaded
+        )
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].non_field_errors().as_data()
+        self.assertEqual(errors[0].code, "concurrent_edit")
+        self.procurement.refresh_from_db()
+        self.assertEqual(self.procurement.title, "Deres tittel")
