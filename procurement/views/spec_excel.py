@@ -1,3 +1,255 @@
-"""URL patterns for this topic, included under /procurements/<pk>/."""
+"""The specification as an Excel workbook: download it, and import an edited
+workbook through a preview that shows every change and error before anything
+is applied.
 
-urlpatterns: list = []
+Between preview and apply the upload waits in a server-side file under
+VAR_DIR/uploads, named by a random token kept in the session; the form only
+echoes the token so a stale preview in another tab cannot be applied."""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+
+from procurement.access import get_procurement_for_user
+from procurement.documents.safety import UploadProblem
+from procurement.documents.xlsx import XLSX_CONTENT_TYPE
+from procurement.models import Baseline, Procurement
+from procurement.spec_excel import (
+    ImportPlan,
+    PlanOutdated,
+    apply_plan,
+    export_filename,
+    parse_workbook,
+    plan_import,
+    write_specification_xlsx,
+)
+
+UPLOAD_PREFIX = "spec-xlsx-"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+# Pending uploads nobody applied or cancelled are removed after a day.
+UPLOAD_MAX_AGE_SECONDS = 24 * 60 * 60
+# The preview lists at most this many created and changed rows each (the
+# counts are always complete, and every error is listed).
+PREVIEW_MAX_ROWS = 1000
+
+
+class SpecImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Workbook (.xlsx)"),
+        help_text=gettext_lazy(
+            "Start from an export of this specification; rows without a key "
+            "become new requirements."
+        ),
+    )
+
+
+# /procurements/<pk>/spec/export.xlsx ------------------------------------------------
+
+
+@require_safe
+def spec_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    procurement = get_procurement_for_user(request.user, pk)
+    baseline = None
+    if request.GET.get("baseline"):
+        try:
+            baseline = get_object_or_404(
+                Baseline, procurement=procurement, pk=int(request.GET["baseline"])
+            )
+        except ValueError as exc:
+            raise Http404 from exc
+    buffer = io.BytesIO()
+    write_specification_xlsx(procurement, buffer, baseline=baseline)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename=export_filename(procurement, baseline),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+# /procurements/<pk>/spec/import/ -----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def spec_import(request: HttpRequest, pk: int) -> HttpResponse:
+    procurement = get_procurement_for_user(request.user, pk, write=True)
+    action = request.POST.get("action", "preview")
+    if request.method == "POST" and action == "apply":
+        return _apply(request, procurement)
+    if request.method == "POST" and action == "cancel":
+        _forget(request, procurement)
+        messages.info(request, _("The import was cancelled; nothing was changed."))
+        return redirect("procurement:spec", procurement.pk)
+
+    form = SpecImportForm(request.POST or None, request.FILES or None)
+    context = {"procurement": procurement, "form": form}
+    if request.method == "POST" and form.is_valid():
+        _forget(request, procurement)
+        upload = form.cleaned_data["file"]
+        try:
+            sheet = parse_workbook(upload, name=upload.name, size=upload.size)
+        except UploadProblem as problem:
+            form.add_error("file", forms.ValidationError(problem.message, problem.code))
+        else:
+            plan = plan_import(procurement, sheet)
+            token = _keep(request, procurement, upload, plan) if plan.can_apply else ""
+            context.update(_preview_context(plan, token))
+    return render(request, "procurement/spec_import.html", context)
+
+
+def _apply(request: HttpRequest, procurement: Procurement) -> HttpResponse:
+    pending = request.session.get(_session_key(procurement)) or {}
+    token = request.POST.get("token", "")
+    upload = _upload_path(pending.get("token", ""))
+    if (
+        upload is None
+        or not constant_time_compare(token, pending["token"])
+        or not upload.exists()
+    ):
+        messages.error(
+            request,
+            _(
+                "This preview is no longer current, so nothing was imported. "
+                "Upload the workbook again."
+            ),
+        )
+        return redirect("procurement:spec-import", procurement.pk)
+    try:
+        with upload.open("rb") as handle:
+            sheet = parse_workbook(handle, name=pending["name"])
+    except UploadProblem as problem:
+        _forget(request, procurement)
+        messages.error(request, problem.message)
+        return redirect("procurement:spec-import", procurement.pk)
+    plan = plan_import(procurement, sheet)
+    if plan.fingerprint != pending["fingerprint"]:
+        return _outdated(request, procurement, plan)
+    try:
+        result = apply_plan(plan, procurement=procurement, by=request.user)
+    except PlanOutdated:
+        return _outdated(request, procurement, plan_import(procurement, sheet))
+    _forget(request, procurement)
+    messages.success(
+        request,
+        _("Imported %(name)s: %(created)s created, %(changed)s changed.")
+        % {
+            "name": pending["name"],
+            "created": len(result.created),
+            "changed": len(result.changed),
+        },
+    )
+    return redirect("procurement:spec", procurement.pk)
+
+
+def _outdated(
+    request: HttpRequest, procurement: Procurement, plan: ImportPlan
+) -> HttpResponse:
+    """The spec changed after the preview: show the preview made now instead,
+    to be checked and applied again."""
+    pending = request.session[_session_key(procurement)]
+    token = pending["token"] if plan.can_apply else ""
+    if token:
+        pending["fingerprint"] = plan.fingerprint
+        request.session.modified = True
+    else:
+        _forget(request, procurement)
+    messages.error(
+        request,
+        _(
+            "The specification changed after your preview, so nothing was "
+            "imported. Here is the preview again as things are now; check it "
+            "before you apply."
+        ),
+    )
+    context = {"procurement": procurement, "form": SpecImportForm()}
+    context.update(_preview_context(plan, token))
+    return render(request, "procurement/spec_import.html", context, status=409)
+
+
+def _preview_context(plan: ImportPlan, token: str) -> dict:
+    return {
+        "plan": plan,
+        "token": token,
+        "created_shown": plan.created[:PREVIEW_MAX_ROWS],
+        "created_more": max(0, len(plan.created) - PREVIEW_MAX_ROWS),
+        "changed_shown": plan.changed[:PREVIEW_MAX_ROWS],
+        "changed_more": max(0, len(plan.changed) - PREVIEW_MAX_ROWS),
+    }
+
+
+# The pending upload ----------------------------------------------------------------
+
+
+def _session_key(procurement: Procurement) -> str:
+    return f"spec-import-{procurement.pk}"
+
+
+def _upload_dir() -> Path:
+    return Path(settings.VAR_DIR) / "uploads"
+
+
+def _upload_path(token: str) -> Path | None:
+    """The file for a token; None for anything that is not a token we made."""
+    if not TOKEN_RE.match(token or ""):
+        return None
+    return _upload_dir() / f"{UPLOAD_PREFIX}{token}.xlsx"
+
+
+def _keep(request: HttpRequest, procurement: Procurement, upload, plan) -> str:
+    _sweep()
+    token = secrets.token_urlsafe(32)
+    target = _upload_path(token)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    request.session[_session_key(procurement)] = {
+        "token": token,
+        "name": upload.name,
+        "fingerprint": plan.fingerprint,
+    }
+    return token
+
+
+def _forget(request: HttpRequest, procurement: Procurement) -> None:
+    pending = request.session.pop(_session_key(procurement), None) or {}
+    upload = _upload_path(pending.get("token", ""))
+    if upload is not None:
+        upload.unlink(missing_ok=True)
+
+
+def _sweep() -> None:
+    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
+    directory = _upload_dir()
+    if not directory.is_dir():
+        return
+    for stale in directory.glob(f"{UPLOAD_PREFIX}*.xlsx"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except FileNotFoundError:
+            continue
+
+
+urlpatterns = [
+    # /procurements/<pk>/spec/export.xlsx
+    path("spec/export.xlsx", spec_export_xlsx, name="spec-export-xlsx"),
+    # /procurements/<pk>/spec/import/
+    path("spec/import/", spec_import, name="spec-import"),
+]
