@@ -394,3 +394,212 @@ def baseline_publish(
         data={"label": baseline.label, "requirements": baseline.requirement_count},
     )
     return baseline
+
+
+# Imports of many requirements ----------------------------------------------------
+
+
+@transaction.atomic
+def requirements_bulk_create(
+    *,
+    by: AbstractBaseUser | None,
+    procurement: Procurement,
+    requirements: Sequence[dict[str, Any]],
+    batch_size: int = 1000,
+) -> list[Requirement]:
+    """Create many requirements at once (a ReqIF import of thousands). Each
+    item holds ``requirement_create``'s arguments; ``section``, ``title`` and
+    ``key`` are required. The same rules hold: every requirement is checked
+    with ``full_clean``, keys are unique in the procurement and reserved so
+    they are never generated later, and each requirement gets its first
+    history row with its tags (stakeholder links get theirs) — written in
+    batches instead of row by row. All or nothing: if any item is invalid,
+    ValidationError names the keys and nothing is written."""
+    from simple_history.utils import bulk_create_with_history
+
+    user = _user(by)
+    now = timezone.now()
+    objects: list[Requirement] = []
+    tag_names: list[list[str]] = []
+    stakeholder_pairs: list[list[tuple[Organisation, str]]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for item in requirements:
+        data = dict(item)
+        names = sorted({n.strip() for n in data.pop("tags", ()) if n and n.strip()})
+        pairs = sorted(
+            {(o.pk, r): (o, r) for o, r in data.pop("stakeholders", ())}.values(),
+            key=lambda pair: (pair[1], pair[0].name),
+        )
+        data["extra_attributes"] = data.get("extra_attributes") or {}
+        requirement = Requirement(procurement=procurement, **data)
+        if requirement.status != Status.DRAFT:
+            requirement.status_changed_at = now
+            requirement.status_changed_by = user
+        try:
+            requirement.full_clean(
+                exclude=["procurement", "section", "status_changed_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors.extend(f"{requirement.key}: {m}" for m in exc.messages)
+        if requirement.key in seen:
+            errors.append(
+                _("%(key)s: the key is given twice.") % {"key": requirement.key}
+            )
+        seen.add(requirement.key)
+        objects.append(requirement)
+        tag_names.append(names)
+        stakeholder_pairs.append(pairs)
+    stored = set(
+        Requirement.objects.filter(procurement=procurement).values_list(
+            "key", flat=True
+        )
+    )
+    taken = sorted(seen & stored)
+    errors.extend(
+        _("%(key)s: another requirement has this key.") % {"key": key} for key in taken
+    )
+    if errors:
+        raise ValidationError(errors, code="invalid_requirements")
+    if not objects:
+        return []
+
+    highest: dict[str, int] = {}
+    for requirement in objects:
+        match = GENERATED_KEY_RE.match(requirement.key)
+        if match:
+            number = int(match["number"])
+            highest[match["prefix"]] = max(highest.get(match["prefix"], 0), number)
+    for prefix, number in highest.items():
+        key_register(procurement, f"{prefix}-{number}")
+
+    tags = {
+        tag.name: tag
+        for tag in Tag.objects.filter(
+            procurement=procurement, name__in={n for names in tag_names for n in names}
+        )
+    }
+    missing = sorted({n for names in tag_names for n in names} - set(tags))
+    for tag in missing:
+        Tag(procurement=procurement, name=tag).full_clean(validate_unique=False)
+    Tag.objects.bulk_create(
+        [Tag(procurement=procurement, name=name) for name in missing],
+        batch_size=batch_size,
+    )
+    if missing:
+        tags = {
+            tag.name: tag
+            for tag in Tag.objects.filter(
+                procurement=procurement,
+                name__in={n for names in tag_names for n in names},
+            )
+        }
+    # The fingerprint that Requirement.snapshot() would give, computed from
+    # what is known here instead of reloading every requirement.
+    for requirement, names, pairs in zip(
+        objects, tag_names, stakeholder_pairs, strict=True
+    ):
+        snapshot = {
+            "section_number": requirement.section.number,
+            "section_title": requirement.section.title,
+            "title": requirement.title,
+            "description": requirement.description,
+            "response_instructions": requirement.response_instructions,
+            "kind": requirement.kind,
+            "weight": requirement.weight,
+            "status": requirement.status,
+            "rationale": requirement.rationale,
+            "tags": names,
+            "stakeholders": sorted(f"{r}:{o.name}" for o, r in pairs),
+        }
+        requirement.content_hash = snapshot_hash(snapshot)
+
+    Requirement.objects.bulk_create(objects, batch_size=batch_size)
+    history = Requirement.history.bulk_history_create(
+        objects, batch_size=batch_size, default_user=user, default_date=now
+    )
+    through = Requirement.tags.through
+    tag_rows = [
+        through(requirement_id=requirement.pk, tag_id=tags[name].pk)
+        for requirement, names in zip(objects, tag_names, strict=True)
+        for name in names
+    ]
+    through.objects.bulk_create(tag_rows, batch_size=batch_size)
+    if tag_rows:
+        # The tags as they were at creation, in the history (what a
+        # ``tags.set()`` after ``save()`` records through its signal).
+        tag_history = Requirement.history.model.tags.model
+        history_of = {row.id: row for row in history}
+        tag_history.objects.bulk_create(
+            [
+                tag_history(
+                    history=history_of[row.requirement_id],
+                    id=row.pk,
+                    requirement_id=row.requirement_id,
+                    tag_id=row.tag_id,
+                )
+                for row in tag_rows
+            ],
+            batch_size=batch_size,
+        )
+    links = []
+    for requirement, pairs in zip(objects, stakeholder_pairs, strict=True):
+        for organisation, relation in pairs:
+            link = RequirementStakeholder(
+                requirement=requirement, organisation=organisation, relation=relation
+            )
+            link.full_clean(
+                exclude=["requirement", "organisation"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+            links.append(link)
+    if links:
+        bulk_create_with_history(
+            links, RequirementStakeholder, batch_size=batch_size, default_user=user
+        )
+    return objects
+
+
+@transaction.atomic
+def requirement_links_bulk_create(
+    *,
+    by: AbstractBaseUser | None,
+    links: Iterable[tuple[Requirement, Requirement, str]],
+    batch_size: int = 1000,
+) -> list[RequirementLink]:
+    """Add many typed links at once (an import); links that already exist are
+    left as they are. Every new link gets its history row."""
+    from simple_history.utils import bulk_create_with_history
+
+    wanted: dict[tuple[int, int, str], None] = {}
+    for source, target, link_type in links:
+        wanted[(source.pk, target.pk, link_type)] = None
+    if not wanted:
+        return []
+    sources = sorted({source for source, _target, _type in wanted})
+    existing = set()
+    for start in range(0, len(sources), 500):
+        existing.update(
+            RequirementLink.objects.filter(
+                source_id__in=sources[start : start + 500]
+            ).values_list("source_id", "target_id", "link_type")
+        )
+    new = []
+    for source, target, link_type in wanted:
+        if (source, target, link_type) in existing:
+            continue
+        link = RequirementLink(source_id=source, target_id=target, link_type=link_type)
+        link.full_clean(
+            exclude=["source", "target"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        new.append(link)
+    if not new:
+        return []
+    return bulk_create_with_history(
+        new, RequirementLink, batch_size=batch_size, default_user=_user(by)
+    )
