@@ -49,10 +49,7 @@ from procurement.models import (
     RequirementStakeholder,
     Section,
 )
-from procurement.selectors.specification import (
-    baseline_snapshots,
-    requirements_for_snapshot,
-)
+from procurement.selectors.specification import baseline_snapshots
 from procurement.services.core import event_record
 from procurement.services.specification import (
     TRANSITIONS,
@@ -160,12 +157,107 @@ def _export_row(snapshot: dict) -> list[Any]:
     ]
 
 
+@dataclass(slots=True)
+class StoredRequirement:
+    """A requirement as stored, read with plain value queries: tens of
+    thousands load in a fraction of the time model instances with prefetched
+    tags and stakeholders take."""
+
+    pk: int
+    key: str
+    version: int
+    section_id: int
+    section_number: str
+    section_title: str
+    section_sort_key: str
+    title: str
+    description: str
+    response_instructions: str
+    kind: str
+    weight: Decimal | None
+    status: str
+    rationale: str
+    tags: list[str] = field(default_factory=list)
+    # (organisation pk, relation, organisation name)
+    stakeholders: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def snapshot(self) -> dict:
+        """The same fields as ``Requirement.snapshot()``."""
+        return {
+            "key": self.key,
+            "section_number": self.section_number,
+            "section_title": self.section_title,
+            "section_sort_key": self.section_sort_key,
+            "title": self.title,
+            "description": self.description,
+            "response_instructions": self.response_instructions,
+            "kind": self.kind,
+            "weight": self.weight,
+            "status": self.status,
+            "rationale": self.rationale,
+            "tags": sorted(self.tags),
+            "stakeholders": sorted(
+                f"{relation}:{name}" for _pk, relation, name in self.stakeholders
+            ),
+        }
+
+
+STORED_FIELDS = (
+    "pk",
+    "key",
+    "version",
+    "section_id",
+    "section__number",
+    "section__title",
+    "section__sort_key",
+    "title",
+    "description",
+    "response_instructions",
+    "kind",
+    "weight",
+    "status",
+    "rationale",
+)
+
+
+def stored_requirements(procurement: Procurement) -> Iterator[StoredRequirement]:
+    """Every requirement of ``procurement`` in document order, with its tags
+    and stakeholders: three queries, rows streamed."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    for requirement_id, name in (
+        Requirement.tags.through.objects.filter(requirement__procurement=procurement)
+        .values_list("requirement_id", "tag__name")
+        .iterator(chunk_size=5000)
+    ):
+        tags[requirement_id].append(name)
+    stakeholders: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for requirement_id, *link in (
+        RequirementStakeholder.objects.filter(requirement__procurement=procurement)
+        .values_list(
+            "requirement_id", "organisation_id", "relation", "organisation__name"
+        )
+        .iterator(chunk_size=5000)
+    ):
+        stakeholders[requirement_id].append(tuple(link))
+    rows = (
+        Requirement.objects.filter(procurement=procurement)
+        .order_by("section__sort_key", "key")
+        .values_list(*STORED_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+    for row in rows:
+        stored = StoredRequirement(*row)
+        stored.tags = sorted(tags.get(stored.pk, ()))
+        stored.stakeholders = stakeholders.get(stored.pk, [])
+        yield stored
+
+
 def _snapshots(procurement: Procurement, baseline: Baseline | None) -> Iterator[dict]:
     if baseline is not None:
         yield from baseline_snapshots(baseline).values()
         return
-    for requirement in requirements_for_snapshot(procurement).iterator(chunk_size=2000):
-        yield requirement.snapshot()
+    for stored in stored_requirements(procurement):
+        yield stored.snapshot()
 
 
 def write_specification_xlsx(
@@ -384,7 +476,7 @@ class PlannedRow:
     key: str
     title: str
     section: Section
-    requirement: Requirement | None = None
+    requirement: StoredRequirement | None = None
     version: int | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     tags: list[str] | None = None
@@ -478,8 +570,7 @@ class _Lookups:
 
     def __init__(self, procurement: Procurement):
         self.requirements = {
-            requirement.key: requirement
-            for requirement in requirements_for_snapshot(procurement)
+            stored.key: stored for stored in stored_requirements(procurement)
         }
         self.sections = {
             section.number: section
@@ -703,7 +794,7 @@ def plan_import(procurement: Procurement, sheet: ParsedSheet) -> ImportPlan:
 
 def _plan_row(
     reader: _RowReader,
-    requirement: Requirement | None,
+    requirement: StoredRequirement | None,
     key: str,
     warned_sections: set[str],
     plan: ImportPlan,
@@ -790,7 +881,7 @@ def _plan_row(
     for change in changes:
         if change.name in values:
             planned.fields[change.name] = values[change.name]
-    current_tags = sorted(tag.name for tag in requirement.tags.all())
+    current_tags = requirement.tags
     if tags is not None and tags != current_tags:
         planned.tags = tags
         changes.append(
@@ -802,8 +893,8 @@ def _plan_row(
             )
         )
     current_pairs = {
-        (link.organisation_id, link.relation): link.organisation
-        for link in requirement.stakeholder_links.all()
+        (organisation_id, relation): name
+        for organisation_id, relation, name in requirement.stakeholders
     }
     if stakeholders is not None and {
         (organisation.pk, relation) for organisation, relation in stakeholders
@@ -814,10 +905,12 @@ def _plan_row(
                 "stakeholders",
                 str(COLUMN_BY_NAME["stakeholders"].label),
                 _format_pairs(
-                    (organisation, relation)
-                    for (_pk, relation), organisation in current_pairs.items()
+                    (name, relation) for (_pk, relation), name in current_pairs.items()
                 ),
-                _format_pairs(stakeholders),
+                _format_pairs(
+                    (organisation.name, relation)
+                    for organisation, relation in stakeholders
+                ),
             )
         )
     if not changes:
@@ -840,7 +933,9 @@ def _plan_row(
     return planned
 
 
-def _text_value(reader: _RowReader, name: str, requirement: Requirement | None) -> str:
+def _text_value(
+    reader: _RowReader, name: str, requirement: StoredRequirement | None
+) -> str:
     text = reader.text(name)
     if requirement is None:
         return text.strip()
@@ -863,7 +958,10 @@ def _text_value(reader: _RowReader, name: str, requirement: Requirement | None) 
 
 
 def _changes(
-    reader: _RowReader, requirement: Requirement, section: Section, values: dict
+    reader: _RowReader,
+    requirement: StoredRequirement,
+    section: Section,
+    values: dict,
 ) -> list[FieldChange]:
     changes = []
     if section.pk != requirement.section_id:
@@ -871,7 +969,7 @@ def _changes(
             FieldChange(
                 "section",
                 str(COLUMN_BY_NAME["section_number"].label),
-                str(requirement.section),
+                f"{requirement.section_number} {requirement.section_title}",
                 str(section),
             )
         )
@@ -899,14 +997,15 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _format_pairs(pairs: Iterable[tuple[Organisation, str]]) -> str:
-    return format_stakeholders(
-        sorted(f"{relation}:{organisation.name}" for organisation, relation in pairs)
-    )
+def _format_pairs(pairs: Iterable[tuple[str, str]]) -> str:
+    return format_stakeholders(f"{relation}:{name}" for name, relation in pairs)
 
 
 def _validate(
-    reader: _RowReader, requirement: Requirement, section: Section, values: dict
+    reader: _RowReader,
+    requirement: StoredRequirement | Requirement,
+    section: Section,
+    values: dict,
 ) -> None:
     """Run the model's own checks on the row's values, as the service will."""
     candidate = Requirement(
@@ -964,12 +1063,16 @@ def apply_plan(
     if spec_fingerprint(procurement) != plan.fingerprint:
         raise PlanOutdated
     changed = []
+    stored = Requirement.objects.in_bulk([row.requirement.pk for row in plan.changed])
     try:
         for row in plan.changed:
+            requirement = stored.get(row.requirement.pk)
+            if requirement is None:
+                raise PlanOutdated
             changed.append(
                 requirement_update(
                     by=by,
-                    requirement=row.requirement,
+                    requirement=requirement,
                     expected_version=row.version,
                     tags=row.tags,
                     stakeholders=row.stakeholders,

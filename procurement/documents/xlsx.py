@@ -144,14 +144,22 @@ class SheetWriter:
         if isinstance(value, str):
             if is_formula_like(value) or value in ERROR_CODES:
                 # Kept as text: reads back as written and never runs.
-                cell = Cell(
-                    self.sheet, row=1, column=1, value=value, style_array=quoted
-                )
-                cell.data_type = "s"
-                return cell
+                return self._text_cell(value, quoted)
+            if plain is not None and value:
+                return self._text_cell(value, plain)
         if plain is None or value is None:
             return value
         return Cell(self.sheet, row=1, column=1, value=value, style_array=plain)
+
+    def _text_cell(self, text: str, style) -> Cell:
+        # The text is already fit for a cell (excel_value did what openpyxl's
+        # own check would), so it is set as a string directly: this skips
+        # openpyxl's type guessing, which would turn "=…" into a formula, and
+        # halves the cost of styled cells in large exports.
+        cell = Cell(self.sheet, row=1, column=1, style_array=style)
+        cell._value = text
+        cell.data_type = "s"
+        return cell
 
     def append(self, values: Sequence[Any]) -> None:
         """Add one row; values are matched to the columns in order."""

@@ -15,6 +15,7 @@ from procurement.documents.safety import (
     UploadProblem,
 )
 from procurement.models import Event, Requirement
+from procurement.selectors.specification import current_snapshots
 from procurement.services.specification import (
     baseline_publish,
     requirement_create,
@@ -27,6 +28,7 @@ from procurement.spec_excel import (
     apply_plan,
     parse_workbook,
     plan_import,
+    stored_requirements,
     write_specification_xlsx,
 )
 from tests.base import KravsporTestCase
@@ -265,6 +267,15 @@ class ExportTests(SpecWorld):
         self.assertEqual(len(rows), 5)
         self.assertEqual(rows[4][3], "Informasjon om dagens løsning")
         self.assertEqual(rows[1][11], self.rows(self.export())[1][11])
+
+    def test_the_fast_reader_agrees_with_the_model(self):
+        stored = {s.key: s.snapshot() for s in stored_requirements(self.procurement)}
+        expected = {
+            requirement.key: requirement.snapshot()
+            for requirement in Requirement.objects.filter(procurement=self.procurement)
+        }
+        self.assertEqual(stored, expected)
+        self.assertEqual(list(stored), list(current_snapshots(self.procurement)))
 
     def test_an_empty_specification_exports_the_header(self):
         Requirement.objects.filter(procurement=self.procurement).delete()
