@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 from django.test import override_settings
 from openpyxl import Workbook, load_workbook
 
@@ -298,3 +299,32 @@ class ImportViewTests(TempVarDirMixin, SpecWorld):
         response = self.upload(buffer.getvalue())
         self.assertEqual(self.file_error_codes(response), ["compression_ratio"])
         self.assertEqual(self.pending_files(), [])
+
+
+class LinksPartialTests(SpecWorld):
+    """templates/procurement/spec_import_links.html, for the spec and baseline
+    pages to include."""
+
+    def render(self, **context) -> str:
+        return render_to_string(
+            "procurement/spec_import_links.html",
+            {"procurement": self.procurement, **context},
+        )
+
+    def test_editors_get_download_and_import(self):
+        html = self.render(can_edit=True)
+        self.assertIn(f"/procurements/{self.procurement.pk}/spec/export.xlsx", html)
+        self.assertIn(f"/procurements/{self.procurement.pk}/spec/import/", html)
+
+    def test_readers_get_only_the_download(self):
+        html = self.render(can_edit=False)
+        self.assertIn("/spec/export.xlsx", html)
+        self.assertNotIn("/spec/import/", html)
+
+    def test_a_baseline_links_to_its_own_snapshot(self):
+        baseline = baseline_publish(
+            by=self.staff, procurement=self.procurement, label="v1"
+        )
+        html = self.render(baseline=baseline, can_edit=True)
+        self.assertIn(f"export.xlsx?baseline={baseline.pk}", html)
+        self.assertNotIn("/spec/import/", html)
