@@ -280,3 +280,6 @@ def describe_logins() -> list[str]:
         )
         lines.append(f"  {username:<10} {full_name:<18} {what}")
     return lines
+
+
+from procurement import demo_specification  # noqa: E402,F401  (registers its steps)
