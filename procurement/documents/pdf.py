@@ -407,11 +407,16 @@ class KravsporDocTemplate(BaseDocTemplate):
     # Building
 
     def build(self, flowables: list[Flowable]) -> None:  # type: ignore[override]
-        # Save only after the forms for late numbers are defined.
+        # Save only after the forms for late numbers are defined. multiBuild
+        # (for reportlab's own TableOfContents) has already turned saving off
+        # and saves after its last pass; a DeferredStory cannot be built twice.
+        save = getattr(self, "_doSave", 1)
         self._doSave = 0
         super().build(flowables)
         self._define_late_forms()
-        self.canv.save()
+        if save:
+            self.canv.save()
+        self._doSave = save
 
     def filterFlowables(self, flowables: list) -> None:
         while flowables and isinstance(flowables[0], DeferredStory):

@@ -9,6 +9,7 @@ from django.utils import translation
 from pypdf import PdfReader
 from reportlab.lib.units import cm
 from reportlab.platypus import NextPageTemplate, PageBreak, Table
+from reportlab.platypus.tableofcontents import TableOfContents
 
 from procurement.documents.pdf import (
     ContentsEntry,
@@ -202,3 +203,17 @@ class DocumentTests(SimpleTestCase):
         joined = "\n".join(pages)
         for n in itertools.chain(range(3), range(297, 300)):
             self.assertIn(f"Linje {n}", joined)
+
+    def test_reportlab_s_own_contents_work_in_several_passes(self):
+        out = io.BytesIO()
+        with translation.override("en"):
+            doc = KravsporDocTemplate(out, title="Flere runder")
+            contents = TableOfContents()
+            story = [contents, PageBreak()]
+            for n in range(3):
+                story += [Heading(f"Del {n}", key=f"d{n}"), PageBreak()]
+            doc.multiBuild(story)
+        pages = texts(PdfReader(io.BytesIO(out.getvalue())))
+        self.assertEqual(len(pages), 4)
+        self.assertIn("Page 4 of 4", pages[3])
+        self.assertRegex(pages[0], r"2\s+Del 0\s+3\s+Del 1\s+4\s+Del 2")
