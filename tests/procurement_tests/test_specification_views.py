@@ -263,7 +263,9 @@ class RequirementDetailTests(SpecTestCase):
         self.assertContains(response, "St. Olavs hospital HF")
         self.assertContains(response, "Trondheim kommune")
         self.assertContains(response, "refine")
-        spec.requirement_update(by=self.staff, requirement=self.allergy, tags=["journal"])
+        spec.requirement_update(
+            by=self.staff, requirement=self.allergy, tags=["journal"]
+        )
         response = self.client.get(self.url())
         self.assertContains(response, "<del>pasientsikkerhet</del>", html=True)
         self.assertContains(response, "<ins>journal</ins>", html=True)
