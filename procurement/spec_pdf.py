@@ -117,7 +117,6 @@ def write_specification_pdf(
         subject=procurement.title,
         header_left=f"{procurement.reference} · {DOCUMENT_TITLE}",
         header_right=version,
-        footer_left=f"{procurement.reference} · {version}",
     )
     story: list[Flowable] = cover(
         title=DOCUMENT_TITLE,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import tempfile
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.models import Baseline, Procurement
@@ -27,9 +27,10 @@ def pdf_filename(procurement: Procurement, baseline: Baseline | None) -> str:
     return f"{name}.pdf"
 
 
-@require_http_methods(["GET"])
-def spec_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    """Today's specification, or with ?baseline=<id> one of its baselines."""
+@require_safe
+def spec_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Today's specification, or with ?baseline=<id> one of its baselines.
+    HEAD answers with the headers only: the document is not built."""
     procurement = get_procurement_for_user(request.user, pk)
     baseline = None
     baseline_id = request.GET.get("baseline", "")
@@ -39,6 +40,11 @@ def spec_pdf(request: HttpRequest, pk: int) -> FileResponse:
         baseline = get_object_or_404(
             Baseline, pk=int(baseline_id), procurement=procurement
         )
+    filename = pdf_filename(procurement, baseline)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     # Built into a temporary file on disk, then streamed from there.
     handle = tempfile.TemporaryFile()
     try:
@@ -50,7 +56,7 @@ def spec_pdf(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=pdf_filename(procurement, baseline),
+        filename=filename,
         content_type="application/pdf",
     )
 

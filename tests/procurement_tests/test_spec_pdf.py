@@ -288,9 +288,19 @@ class SpecificationPdfViewTests(SpecificationFixture):
         self.assertEqual(response.status_code, 302)
         self.assertIn("/accounts/login/", response["Location"])
 
-    def test_it_rejects_post(self):
+    def test_it_rejects_post_and_delete(self):
         self.login(self.staff)
         self.assertEqual(self.client.post(self.url()).status_code, 405)
+        self.assertEqual(self.client.delete(self.url()).status_code, 405)
+
+    def test_head_answers_with_the_headers_only(self):
+        self.login(self.evaluator)
+        response = self.client.head(self.url())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        self.assertIn("HP-EPJ-2016-bilag1.pdf", response["Content-Disposition"])
+        self.login(self.outsider)
+        self.assertEqual(self.client.head(self.url()).status_code, 404)
 
     def test_the_url_has_a_name(self):
         from django.urls import reverse
