@@ -340,6 +340,10 @@ class _RowWriter:
         self.note_style = ParagraphStyle(
             "requirement_note", parent=styles()["cell_note"], spaceBefore=3
         )
+        self.label_style = ParagraphStyle(
+            "requirement_label", parent=styles()["cell_bold"], spaceBefore=3
+        )
+        self.instructions_style = cell
         self.key_style = styles()["cell_bold"]
         self.instructions_label = pdf_text(_("Response instructions"))
         self.status_labels = dict(Requirement.Status.choices)
@@ -349,12 +353,11 @@ class _RowWriter:
         if row["description"]:
             content.append(Para(pdf_text(row["description"]), self.text_style))
         if row["response_instructions"]:
+            # Label and text as two one-font paragraphs: a paragraph that mixes
+            # fonts takes reportlab about twice as long to lay out.
+            content.append(Para(self.instructions_label, self.label_style))
             content.append(
-                Para(
-                    f"<b>{self.instructions_label}:</b> "
-                    f"{pdf_text(row['response_instructions'])}",
-                    self.text_style,
-                )
+                Para(pdf_text(row["response_instructions"]), self.instructions_style)
             )
         if row["status"] != Requirement.Status.APPROVED:
             label = self.status_labels.get(row["status"], row["status"])

@@ -160,8 +160,10 @@ class SpecificationPdfTests(SpecificationFixture):
         with translation.override("en"):
             text = "\n".join(self.write())
         self.assertIn("Løsningen skal la legen skrive strukturerte notater.", text)
-        self.assertIn("Response instructions:", text)
-        self.assertIn("Beskriv hvordan notatmaler lages og vedlikeholdes.", text)
+        self.assertIn(
+            "Response instructions\nBeskriv hvordan notatmaler lages og vedlikeholdes.",
+            text,
+        )
         self.assertRegex(text, rf"{self.markup.key}\s*AV\s*2.5")
         self.assertRegex(text, rf"{self.absolute.key}\s*A\s*\n")
         self.assertIn("Status: Draft", text)
