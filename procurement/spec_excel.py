@@ -339,7 +339,7 @@ def parse_workbook(
                 column: values[index] if index < len(values) else None
                 for column, index in positions.items()
             }
-            if all(_cell_text(value) == "" for value in cells.values()):
+            if all(not _cell_text(value).strip() for value in cells.values()):
                 continue
             if len(parsed) >= MAX_ROWS:
                 raise UploadProblem(

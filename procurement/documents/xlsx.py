@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell
-from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.cell.cell import ERROR_CODES as _ERROR_CODES
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,10 +28,13 @@ from procurement.documents.safety import (
     UploadProblem,
     check_upload_size,
     check_zip_container,
+    excel_text,
     excel_value,
     is_formula_like,
 )
 
+# Text a spreadsheet would show as an error value (#N/A …) unless marked text.
+ERROR_CODES = frozenset(_ERROR_CODES)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROW = 1_048_576
 SHEET_TITLE_MAX = 31
@@ -65,6 +69,17 @@ def sheet_title(text: str) -> str:
     """A name Excel accepts for a sheet: no []:*?/\\ and at most 31 characters."""
     cleaned = " ".join(str(text).translate(SHEET_TITLE_FORBIDDEN).split())
     return cleaned[:SHEET_TITLE_MAX].strip("' ") or "Sheet"
+
+
+class _StreamCell(Cell):
+    """A styled cell for a write-only sheet. openpyxl formats the repr of
+    every styled cell it is handed (in an error message it then discards);
+    a constant repr keeps that from costing seconds in large exports."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<StreamCell>"
 
 
 class SheetWriter:
@@ -140,23 +155,27 @@ class SheetWriter:
         return cell._style if cell.has_style else None
 
     def _cell(self, value: Any, plain, quoted) -> Any:
-        value = excel_value(value)
+        if isinstance(value, Promise):
+            value = str(value)
         if isinstance(value, str):
+            value = excel_text(value)
             if is_formula_like(value) or value in ERROR_CODES:
                 # Kept as text: reads back as written and never runs.
                 return self._text_cell(value, quoted)
             if plain is not None and value:
                 return self._text_cell(value, plain)
+            return value
+        value = excel_value(value)
         if plain is None or value is None:
             return value
-        return Cell(self.sheet, row=1, column=1, value=value, style_array=plain)
+        return _StreamCell(self.sheet, row=1, column=1, value=value, style_array=plain)
 
     def _text_cell(self, text: str, style) -> Cell:
-        # The text is already fit for a cell (excel_value did what openpyxl's
+        # The text is already fit for a cell (excel_text did what openpyxl's
         # own check would), so it is set as a string directly: this skips
         # openpyxl's type guessing, which would turn "=…" into a formula, and
         # halves the cost of styled cells in large exports.
-        cell = Cell(self.sheet, row=1, column=1, style_array=style)
+        cell = _StreamCell(self.sheet, row=1, column=1, style_array=style)
         cell._value = text
         cell.data_type = "s"
         return cell

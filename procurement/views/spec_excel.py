@@ -51,6 +51,7 @@ PREVIEW_MAX_ROWS = 1000
 class SpecImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Workbook (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}"}),
         help_text=gettext_lazy(
             "Start from an export of this specification; rows without a key "
             "become new requirements."

@@ -529,6 +529,11 @@ class NewRowTests(SpecWorld):
         self.assertEqual(second.status, "draft")
         self.assertFalse(self.plan(self.export()).has_changes)
 
+    def test_rows_of_blanks_are_skipped(self):
+        data = self.edited(self.export(), {(6, "Title"): "   ", (7, "Tags"): None})
+        plan = self.plan(data)
+        self.assertFalse(plan.has_changes or plan.errors)
+
     def test_a_new_row_needs_a_known_section(self):
         data = self.edited(self.export(), {(6, "Title"): "Uten seksjon"})
         plan = self.plan(data)

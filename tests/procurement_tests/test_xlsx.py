@@ -5,6 +5,8 @@ import zipfile
 from datetime import UTC, datetime
 
 from django.test import SimpleTestCase, override_settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from procurement.documents.safety import (
@@ -86,6 +88,11 @@ class SafeCellTests(SimpleTestCase):
         sheet = written([["K-1", "x", "V", moment]]).active
         self.assertEqual(sheet["D2"].value, datetime(2017, 12, 1, 10, 30))
         self.assertTrue(sheet["D2"].is_date)
+
+    def test_translatable_text_is_written_in_the_active_language(self):
+        with translation.override("nb"):
+            sheet = written([["K-1", gettext_lazy("Draft"), "V", None]]).active
+        self.assertEqual(sheet["B2"].value, "Utkast")
 
     def test_numbers_stay_numbers(self):
         sheet = written([["K-1", 12.5, "V", 3]]).active
