@@ -139,7 +139,7 @@ def _apply(request: HttpRequest, procurement: Procurement) -> HttpResponse:
         messages.error(request, problem.message)
         return redirect("procurement:spec-import", procurement.pk)
     plan = plan_import(procurement, sheet)
-    if plan.fingerprint != pending["fingerprint"]:
+    if plan.fingerprint != pending["fingerprint"] or not plan.can_apply:
         return _outdated(request, procurement, plan)
     try:
         result = apply_plan(plan, procurement=procurement, by=request.user)
