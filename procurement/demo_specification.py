@@ -787,9 +787,10 @@ def _tags_with_history(requirements, requirement_tags) -> None:
         ),
         batch_size=2000,
     )
+    # The procurement's requirements were all created just now, in bulk.
     first_history = dict(
         Requirement.history.filter(
-            id__in=[requirement.pk for requirement in requirements]
+            procurement_id=requirements[0].procurement_id, history_type="+"
         ).values_list("id", "history_id")
     )
     history_tags = apps.get_model("procurement", "HistoricalRequirement_tags")
