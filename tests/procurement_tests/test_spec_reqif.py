@@ -15,6 +15,7 @@ from reqif.parser import ReqIFParser
 from procurement.documents.safety import UploadProblem
 from procurement.models import (
     KeySequence,
+    Organisation,
     Requirement,
     RequirementLink,
     RequirementStakeholder,
@@ -627,6 +628,14 @@ class ExportTests(ImportHelpers, KravsporTestCase):
         self.assertFalse(plan.has_changes, [r.changed_fields for r in plan.changed])
         self.assertEqual(plan.unchanged, 4)
         self.assertEqual(plan.links_existing, 2)
+
+    def test_an_unknown_stakeholder_leaves_the_stakeholders_as_they_are(self):
+        data = reqif_bytes(self.procurement)
+        Organisation.objects.filter(pk=self.hospital.pk).update(name="St. Olavs HF")
+        plan = plan_import(self.procurement, parse_reqif(data, name="spec.reqif"))
+        self.assertIn("stakeholder_unknown", [p.code for p in plan.warnings])
+        self.assertEqual(plan.changed, [])
+        self.assertEqual(self.first.stakeholder_links.count(), 2)
 
     def test_a_baseline_exports_what_it_froze_without_links(self):
         baseline = spec.baseline_publish(
