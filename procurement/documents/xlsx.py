@@ -84,12 +84,13 @@ class _StreamCell(Cell):
 
 class SheetWriter:
     """Write one sheet row by row: a styled, frozen header with an autofilter,
-    column widths, wrapped text and drop-down lists, and safe cells.
+    column widths, wrapped text and drop-down lists, and safe cells::
 
-    >>> writer = SheetWriter(workbook, _("Requirements"), columns)
-    >>> for row in rows:
-    ...     writer.append(row)
-    >>> writer.close()
+        writer = SheetWriter(workbook, _("Requirements"), columns)
+        for row in rows:
+            writer.append(row)
+        writer.close()
+        workbook.save(out)
     """
 
     def __init__(
