@@ -417,6 +417,7 @@ EVENT_ACTIONS = {
     "section.created": _("Section created"),
     "section.changed": _("Section changed"),
     "baseline.published": _("Baseline published"),
+    "specification.imported": _("Specification imported"),
 }
 ADMIN_ACTIONS = {
     "created_in_admin": _("Created in the administration"),

@@ -520,3 +520,31 @@ class CompareViewTests(SpecTestCase):
         self.assertFalse(
             BaselineRequirement.objects.filter(baseline__label="X").exists()
         )
+
+
+class DocumentLinkTests(SpecTestCase):
+    def test_the_spec_page_offers_every_document_and_imports_to_editors(self):
+        self.login(self.staff)
+        response = self.client.get(f"{self.base()}/spec/")
+        for url in (
+            "spec/bilag1.pdf",
+            "spec/export.xlsx",
+            "spec/export.reqif",
+            "spec/import/",
+            "spec/import-reqif/",
+        ):
+            self.assertContains(response, f'href="{self.base()}/{url}"')
+        self.login(self.manager)
+        response = self.client.get(f"{self.base()}/spec/")
+        self.assertContains(response, f'href="{self.base()}/spec/bilag1.pdf"')
+        self.assertNotContains(response, "spec/import/")
+
+    def test_the_baseline_page_offers_the_baseline_documents(self):
+        baseline = spec.baseline_publish(
+            by=self.staff, procurement=self.procurement, label="B1"
+        )
+        self.login(self.evaluator)
+        response = self.client.get(f"{self.base()}/baselines/{baseline.pk}/")
+        self.assertContains(response, f"spec/bilag1.pdf?baseline={baseline.pk}")
+        self.assertContains(response, f"spec/export.xlsx?baseline={baseline.pk}")
+        self.assertContains(response, f"spec/export.reqif?baseline={baseline.pk}")
