@@ -37,7 +37,7 @@ from procurement.services.specification import (
     requirements_bulk_create,
     section_save,
 )
-from procurement.spec_reqif.reading import (
+from procurement.spec_reqif.mapping import (
     LinkSpec,
     ParsedReqIF,
     Problem,

@@ -37,6 +37,11 @@ def xhtml_to_text(element: Any) -> str:
     content is dropped and no markup is kept (entities were decoded by the
     XML parser). Runs of spaces collapse as in a browser, except inside <pre>
     or ``white-space: pre…``; non-breaking spaces become spaces."""
+    if element is None:
+        return ""
+    simple = _simple_lines(element)
+    if simple is not None:
+        return _join_lines(simple)
     lines: list[str] = []
     current: list[str] = []
 
@@ -81,16 +86,42 @@ def xhtml_to_text(element: Any) -> str:
                     flush(False)
         add(node.tail, pre)
 
-    if element is not None:
-        add(element.text, False)
-        for child in element:
-            walk(child, False)
+    add(element.text, False)
+    for child in element:
+        walk(child, False)
     flush(False)
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
+    return _join_lines(lines)
+
+
+def _join_lines(lines: list[str]) -> str:
+    start, end = 0, len(lines)
+    while end > start and not lines[end - 1]:
+        end -= 1
+    while start < end and not lines[start]:
+        start += 1
+    return "\n".join(lines[start:end])
+
+
+def _simple_lines(element: Any) -> list[str] | None:
+    """The lines of the commonest value, one plain <div> (or <p>) of text and
+    <br/>s, as Kravspor writes it; None for anything else."""
+    if len(element) != 1 or (element.text or "").strip():
+        return None
+    block = element[0]
+    if (
+        localname(block) not in ("div", "p")
+        or block.attrib
+        or (block.tail or "").strip()
+    ):
+        return None
+    parts = [block.text or ""]
+    for child in block:
+        if localname(child) != "br" or len(child) or child.text:
+            return None
+        parts.append(child.tail or "")
+    return [
+        XML_SPACE_RE.sub(" ", part).strip(" ").replace("\xa0", " ") for part in parts
+    ]
 
 
 def text_lines_for_xhtml(text: str) -> list[str]:

@@ -34,7 +34,8 @@ from procurement.selectors.specification import (
     baseline_snapshots,
     requirements_for_snapshot,
 )
-from procurement.spec_reqif.reading import REQIF_NS, RESERVED_NAMES, XHTML_NS
+from procurement.spec_reqif.mapping import RESERVED_NAMES
+from procurement.spec_reqif.reading import REQIF_NS, XHTML_NS
 from procurement.spec_reqif.text import text_lines_for_xhtml
 
 Kind = Requirement.Kind

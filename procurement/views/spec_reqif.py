@@ -77,9 +77,9 @@ def _upload_dir():
 
 
 def _upload_path(token: str):
-    # The token is checked against the session and this pattern before it
-    # becomes part of a path.
-    assert TOKEN_RE.match(token)
+    # Only a token of 32 hex digits ever becomes part of a path.
+    if not TOKEN_RE.match(token):
+        raise ValueError("not an upload token")
     return _upload_dir() / f"reqif-{token}.upload"
 
 

@@ -463,6 +463,23 @@ class XhtmlTextTests(SimpleTestCase):
         markup = "<xhtml:div>a<xhtml:br/><xhtml:br/>\xa0\xa0b\xa0</xhtml:div>"
         self.assertEqual(self.text(markup), "a\n\n  b ")
 
+    def test_a_plain_division_reads_as_any_other_markup(self):
+        # Kravspor's own <div>…<br/>… values take a shorter path.
+        for body in (
+            "  Linje  én <xhtml:br/>\n   to\xa0\xa0<xhtml:br/><xhtml:br/>",
+            "<xhtml:br/>a",
+            "",
+        ):
+            with self.subTest(body=body):
+                self.assertEqual(
+                    self.text(f"<xhtml:div>{body}</xhtml:div>"),
+                    self.text(f'<xhtml:div class="x">{body}</xhtml:div>'),
+                )
+        self.assertEqual(
+            self.text("<xhtml:div>  Linje  én <xhtml:br/>\n   to\xa0\xa0</xhtml:div>"),
+            "Linje én\nto  ",
+        )
+
     def test_table_cells_are_separated(self):
         markup = (
             "<xhtml:table><xhtml:tr><xhtml:td>a</xhtml:td><xhtml:td>b</xhtml:td>"
