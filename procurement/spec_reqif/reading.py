@@ -42,14 +42,11 @@ def parse_reqif(data: bytes, *, name: str) -> ParsedReqIF:
     """Read a .reqif or .reqifz file. Raises UploadProblem, naming what is
     wrong or missing, when Kravspor cannot use the file at all; everything
     else it noticed is in the result's problems."""
-    tree = _read_xml(_unpack(data, name=name), name=name)
+    tree, objects = _read_xml(_unpack(data, name=name), name=name)
     problems: list[Problem] = []
-    content = _check_structure(tree, name=name, problems=problems)
-    objects_element = _child(content, "SPEC-OBJECTS")
-    objects = _read_objects(objects_element, name=name)
-    # Read already; emptied so the package does not read them again. (The
-    # values hold text, not elements, so lxml frees the subtree in one go.)
-    objects_element.clear()
+    content = _check_structure(tree, objects, name=name, problems=problems)
+    # Read already, and emptied while parsing; the package skips them.
+    _child(content, "SPEC-OBJECTS").clear()
     try:
         # The package's own entry point would parse the text again with
         # lxml's default parser; it gets the tree parsed above instead.
@@ -109,7 +106,10 @@ def _unpack(data: bytes, *, name: str) -> bytes:
         ) from exc
 
 
-def _read_xml(data: bytes, *, name: str) -> Any:
+def _read_xml(data: bytes, *, name: str) -> tuple[Any, dict[str, SpecObject]]:
+    """The parsed tree, and the spec objects read on the way: each SPEC-OBJECT
+    is read as soon as it is complete and then emptied, so a file of tens of
+    thousands of requirements never sits in memory whole."""
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not start.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
         raise UploadProblem(
@@ -117,7 +117,10 @@ def _read_xml(data: bytes, *, name: str) -> Any:
             _("%(name)s is not an XML file, so it cannot be a ReqIF file.")
             % {"name": name},
         )
-    parser = etree.XMLParser(
+    parsing = etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag="{*}SPEC-OBJECT",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -125,8 +128,17 @@ def _read_xml(data: bytes, *, name: str) -> Any:
         remove_comments=True,
         remove_pis=True,
     )
+    objects: dict[str, SpecObject] = {}
     try:
-        tree = etree.parse(io.BytesIO(data), parser)
+        for _event, element in parsing:
+            parent = element.getparent()
+            if parent is None or localname(parent) != "SPEC-OBJECTS":
+                continue
+            spec_object = _read_object(element, name=name)
+            objects[spec_object.identifier] = spec_object
+            element.clear()
+            while element.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         raise UploadProblem(
@@ -137,6 +149,7 @@ def _read_xml(data: bytes, *, name: str) -> Any:
             )
             % {"name": name, "error": exc.msg, "line": line, "column": column},
         ) from exc
+    tree = parsing.root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise UploadProblem(
             "doctype",
@@ -147,7 +160,7 @@ def _read_xml(data: bytes, *, name: str) -> Any:
             )
             % {"name": name},
         )
-    return tree
+    return tree, objects
 
 
 def _child(element: Any, *path: str) -> Any:
@@ -177,7 +190,9 @@ def _broken(name: str, element: Any, code: str, what: str) -> UploadProblem:
     )
 
 
-def _check_structure(tree: Any, *, name: str, problems: list[Problem]) -> Any:
+def _check_structure(
+    tree: Any, objects: dict, *, name: str, problems: list[Problem]
+) -> Any:
     """Name the missing part before anything trips over it; returns the
     REQ-IF-CONTENT element. Incomplete relations are removed with a warning so
     that the rest can still be read."""
@@ -209,7 +224,7 @@ def _check_structure(tree: Any, *, name: str, problems: list[Problem]) -> Any:
             )
             % {"name": name},
         )
-    if not _children(_child(content, "SPEC-OBJECTS"), "SPEC-OBJECT"):
+    if not objects or _child(content, "SPEC-OBJECTS") is None:
         raise UploadProblem(
             "no_spec_objects",
             _("%(name)s has no SPEC-OBJECTS: it holds nothing to import.")
@@ -300,43 +315,37 @@ def _check_structure(tree: Any, *, name: str, problems: list[Problem]) -> Any:
 # Spec objects --------------------------------------------------------------------
 
 
-def _read_objects(element: Any, *, name: str) -> dict[str, SpecObject]:
-    """Every SPEC-OBJECT with its values, in file order."""
-    objects: dict[str, SpecObject] = {}
-    for spec_object in element:
-        if localname(spec_object) != "SPEC-OBJECT":
-            continue
-        identifier = spec_object.get("IDENTIFIER")
-        if not identifier:
-            raise _broken(
-                name,
-                spec_object,
-                "incomplete_object",
-                _("a SPEC-OBJECT has no IDENTIFIER"),
-            )
-        type_ref = ""
-        values: list[RawValue] = []
-        for part in spec_object:
-            tag = localname(part)
-            if tag == "TYPE" and len(part):
-                type_ref = (part[0].text or "").strip()
-            elif tag == "VALUES":
-                values.extend(_read_value(v, identifier, name) for v in part)
-        if not type_ref:
-            raise _broken(
-                name,
-                spec_object,
-                "object_without_type",
-                _("SPEC-OBJECT %(id)s has no TYPE") % {"id": identifier},
-            )
-        objects[identifier] = SpecObject(
-            identifier=identifier,
-            type_ref=type_ref,
-            long_name=spec_object.get("LONG-NAME") or "",
-            description=spec_object.get("DESC") or "",
-            values=values,
+def _read_object(spec_object: Any, *, name: str) -> SpecObject:
+    identifier = spec_object.get("IDENTIFIER")
+    if not identifier:
+        raise _broken(
+            name,
+            spec_object,
+            "incomplete_object",
+            _("a SPEC-OBJECT has no IDENTIFIER"),
         )
-    return objects
+    type_ref = ""
+    values: list[RawValue] = []
+    for part in spec_object:
+        tag = localname(part)
+        if tag == "TYPE" and len(part):
+            type_ref = (part[0].text or "").strip()
+        elif tag == "VALUES":
+            values.extend(_read_value(v, identifier, name) for v in part)
+    if not type_ref:
+        raise _broken(
+            name,
+            spec_object,
+            "object_without_type",
+            _("SPEC-OBJECT %(id)s has no TYPE") % {"id": identifier},
+        )
+    return SpecObject(
+        identifier=identifier,
+        type_ref=type_ref,
+        long_name=spec_object.get("LONG-NAME") or "",
+        description=spec_object.get("DESC") or "",
+        values=values,
+    )
 
 
 def _read_value(element: Any, identifier: str, name: str) -> RawValue:
