@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template.loader import render_to_string
 from reqif.parser import ReqIFParser
 
 from procurement.models import Event, Requirement, Section
@@ -308,29 +307,3 @@ class ReqIFExportPageTests(ReqIFPageCase):
         self.login(self.staff)
         self.assertEqual(self.client.post(self.url()).status_code, 405)
         self.assertEqual(self.client.head(self.url()).status_code, 200)
-
-
-class ReqIFLinksPartialTests(KravsporTestCase):
-    def test_it_offers_the_download_and_to_editors_the_import(self):
-        p = self.procurement.pk
-        html = render_to_string(
-            "procurement/_reqif_links.html",
-            {"procurement": self.procurement, "can_edit": True},
-        )
-        self.assertIn(f'href="/procurements/{p}/spec/export.reqif"', html)
-        self.assertIn(f'href="/procurements/{p}/spec/import-reqif/"', html)
-        html = render_to_string(
-            "procurement/_reqif_links.html",
-            {"procurement": self.procurement, "can_edit": False},
-        )
-        self.assertNotIn("import-reqif", html)
-
-    def test_for_a_baseline_it_links_that_baseline(self):
-        baseline = spec.baseline_publish(
-            by=self.staff, procurement=self.procurement, label="B1"
-        )
-        html = render_to_string(
-            "procurement/_reqif_links.html",
-            {"procurement": self.procurement, "reqif_baseline": baseline},
-        )
-        self.assertIn(f"export.reqif?baseline={baseline.pk}", html)
