@@ -35,7 +35,13 @@ from procurement.spec_reqif import (
 from tests.base import KravsporTestCase
 
 # Exports from other tools (see PROVENANCE.md there); read-only.
-SAMPLES = Path(os.environ.get("KRAVSPOR_REQIF_SAMPLES", "/work/shared/data/reqif"))
+# The team's shared folder sits beside the repository (in CI too).
+SAMPLES = Path(
+    os.environ.get(
+        "KRAVSPOR_REQIF_SAMPLES",
+        Path(__file__).resolve().parents[3] / "shared" / "data" / "reqif",
+    )
+)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
