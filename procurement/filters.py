@@ -143,11 +143,14 @@ class RequirementFilter(django_filters.FilterSet):
         self.filters["section"].queryset = Section.objects.filter(
             procurement=procurement
         ).order_by("sort_key")
+        # Organisations that are stakeholders here; EXISTS per organisation is
+        # far cheaper than DISTINCT over every stakeholder link.
+        links = RequirementStakeholder.objects.filter(
+            organisation=OuterRef("pk"), requirement__procurement=procurement
+        )
         self.filters["organisation"].queryset = (
-            Organisation.objects.filter(
-                requirement_links__requirement__procurement=procurement
-            )
-            .distinct()
+            Organisation.objects.filter(Exists(links))
+            .only("pk", "name")
             .order_by("name")
         )
         self.filters["tag"].queryset = Tag.objects.filter(procurement=procurement)
