@@ -29,7 +29,11 @@ from procurement.models import (
     Section,
     Tag,
 )
-from procurement.models.specification import section_sort_key, snapshot_hash
+from procurement.models.specification import (
+    build_snapshot,
+    section_sort_key,
+    snapshot_hash,
+)
 from procurement.services.specification import (
     baseline_publish,
     requirement_create,
@@ -725,22 +729,9 @@ def specification(world: DemoWorld) -> None:
         requirements, requirement_tags, requirement_voices, strict=True
     ):
         requirement.content_hash = snapshot_hash(
-            {
-                "section_number": requirement.section.number,
-                "section_title": requirement.section.title,
-                "title": requirement.title,
-                "description": requirement.description,
-                "response_instructions": requirement.response_instructions,
-                "kind": requirement.kind,
-                "weight": requirement.weight,
-                "status": requirement.status,
-                "rationale": requirement.rationale,
-                "tags": sorted(tag.name for tag in chosen),
-                "stakeholders": sorted(
-                    f"{relation}:{organisation.name}"
-                    for organisation, relation in links
-                ),
-            }
+            build_snapshot(
+                requirement, tags=[tag.name for tag in chosen], stakeholders=links
+            )
         )
 
     requirements = bulk_create_with_history(

@@ -16,7 +16,6 @@ An exported workbook imported again unchanged plans no changes at all.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ from procurement.models import (
     RequirementStakeholder,
     Section,
 )
-from procurement.selectors.specification import baseline_snapshots
+from procurement.selectors.specification import baseline_snapshots, spec_fingerprint
 from procurement.services.core import event_record
 from procurement.services.specification import (
     TRANSITIONS,
@@ -543,26 +542,6 @@ class ImportPlan:
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def spec_fingerprint(procurement: Procurement) -> str:
-    """Changes whenever a requirement, section or organisation name changes,
-    so an import previewed earlier is not applied to a different spec."""
-    digest = hashlib.sha256()
-    queries = (
-        Requirement.objects.filter(procurement=procurement)
-        .order_by("pk")
-        .values_list("pk", "key", "version", "content_hash", "section_id"),
-        Section.objects.filter(procurement=procurement)
-        .order_by("pk")
-        .values_list("pk", "number", "prefix", "parent_id"),
-        Organisation.objects.order_by("pk").values_list("pk", "name"),
-    )
-    for query in queries:
-        for row in query.iterator(chunk_size=5000):
-            digest.update(repr(row).encode())
-        digest.update(b"|")
-    return digest.hexdigest()
 
 
 class _Lookups:

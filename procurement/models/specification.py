@@ -298,24 +298,14 @@ class Requirement(models.Model):
     def snapshot(self) -> dict:
         """The baseline fields of this requirement (prefetch section, tags and
         stakeholder links with organisations when calling this in a loop)."""
-        return {
-            "key": self.key,
-            "section_number": self.section.number,
-            "section_title": self.section.title,
-            "section_sort_key": self.section.sort_key,
-            "title": self.title,
-            "description": self.description,
-            "response_instructions": self.response_instructions,
-            "kind": self.kind,
-            "weight": self.weight,
-            "status": self.status,
-            "rationale": self.rationale,
-            "tags": sorted(tag.name for tag in self.tags.all()),
-            "stakeholders": sorted(
-                f"{link.relation}:{link.organisation.name}"
+        return build_snapshot(
+            self,
+            tags=[tag.name for tag in self.tags.all()],
+            stakeholders=[
+                (link.organisation, link.relation)
                 for link in self.stakeholder_links.all()
-            ),
-        }
+            ],
+        )
 
     def clean(self) -> None:
         errors = {}
@@ -496,6 +486,30 @@ SNAPSHOT_FIELDS = [
     "tags",
     "stakeholders",
 ]
+
+
+def build_snapshot(requirement: Requirement, *, tags, stakeholders) -> dict:
+    """The baseline fields of ``requirement`` with the given tag names and
+    (organisation, relation) pairs: the one place the snapshot is shaped, for
+    code that already holds tags and stakeholders (bulk imports, the demo)."""
+    section = requirement.section
+    return {
+        "key": requirement.key,
+        "section_number": section.number,
+        "section_title": section.title,
+        "section_sort_key": section.sort_key,
+        "title": requirement.title,
+        "description": requirement.description,
+        "response_instructions": requirement.response_instructions,
+        "kind": requirement.kind,
+        "weight": requirement.weight,
+        "status": requirement.status,
+        "rationale": requirement.rationale,
+        "tags": sorted(tags),
+        "stakeholders": sorted(
+            f"{relation}:{organisation.name}" for organisation, relation in stakeholders
+        ),
+    }
 
 
 def snapshot_hash(snapshot: dict) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from procurement.models import (
     Baseline,
     BaselineRequirement,
+    Organisation,
     Procurement,
     Requirement,
+    RequirementLink,
     RequirementStakeholder,
     Section,
 )
@@ -80,3 +84,27 @@ def section_tree(procurement: Procurement) -> list[dict]:
         }
         for section in sections
     ]
+
+
+def spec_fingerprint(procurement: Procurement) -> str:
+    """Changes whenever a requirement, section, link or organisation name
+    changes, so an import previewed earlier is never applied to a different
+    specification."""
+    digest = hashlib.sha256()
+    queries = (
+        Requirement.objects.filter(procurement=procurement)
+        .order_by("pk")
+        .values_list("pk", "key", "version", "content_hash", "section_id"),
+        Section.objects.filter(procurement=procurement)
+        .order_by("pk")
+        .values_list("pk", "number", "title", "prefix", "parent_id"),
+        RequirementLink.objects.filter(source__procurement=procurement)
+        .order_by("pk")
+        .values_list("pk", "source_id", "target_id", "link_type"),
+        Organisation.objects.order_by("pk").values_list("pk", "name"),
+    )
+    for query in queries:
+        for row in query.iterator(chunk_size=5000):
+            digest.update(repr(row).encode())
+        digest.update(b"|")
+    return digest.hexdigest()

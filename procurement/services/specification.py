@@ -30,7 +30,7 @@ from procurement.models import (
     Section,
     Tag,
 )
-from procurement.models.specification import snapshot_hash
+from procurement.models.specification import build_snapshot, snapshot_hash
 from procurement.services.core import event_record
 
 Status = Requirement.Status
@@ -501,19 +501,7 @@ def requirements_bulk_create(
     for requirement, names, pairs in zip(
         objects, tag_names, stakeholder_pairs, strict=True
     ):
-        snapshot = {
-            "section_number": requirement.section.number,
-            "section_title": requirement.section.title,
-            "title": requirement.title,
-            "description": requirement.description,
-            "response_instructions": requirement.response_instructions,
-            "kind": requirement.kind,
-            "weight": requirement.weight,
-            "status": requirement.status,
-            "rationale": requirement.rationale,
-            "tags": names,
-            "stakeholders": sorted(f"{r}:{o.name}" for o, r in pairs),
-        }
+        snapshot = build_snapshot(requirement, tags=names, stakeholders=pairs)
         requirement.content_hash = snapshot_hash(snapshot)
 
     Requirement.objects.bulk_create(objects, batch_size=batch_size)

@@ -28,7 +28,6 @@ from procurement.spec_reqif.planning import (
     apply_plan,
     field_label,
     plan_import,
-    spec_state,
 )
 from procurement.spec_reqif.reading import REQIF_NS, XHTML_NS, parse_reqif
 from procurement.spec_reqif.text import xhtml_to_text
@@ -48,7 +47,6 @@ __all__ = [
     "parse_reqif",
     "plan_import",
     "reqif_bytes",
-    "spec_state",
     "write_reqif",
     "xhtml_to_text",
 ]

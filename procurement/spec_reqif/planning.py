@@ -10,7 +10,6 @@ specification changed after the plan was made.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,10 @@ from procurement.models import (
     RequirementStakeholder,
     Section,
 )
-from procurement.selectors.specification import requirements_for_snapshot
+from procurement.selectors.specification import (
+    requirements_for_snapshot,
+    spec_fingerprint,
+)
 from procurement.services.core import event_record
 from procurement.services.specification import (
     TRANSITIONS,
@@ -123,28 +125,6 @@ class ImportPlan:
         }
 
 
-def spec_state(procurement: Procurement) -> str:
-    """A fingerprint of the stored specification, so a plan made earlier is
-    not applied to a specification that has changed since."""
-    digest = hashlib.sha256()
-    queries = (
-        Requirement.objects.filter(procurement=procurement)
-        .order_by("pk")
-        .values_list("pk", "key", "version", "content_hash", "section_id"),
-        Section.objects.filter(procurement=procurement)
-        .order_by("pk")
-        .values_list("pk", "number", "title", "parent_id"),
-        RequirementLink.objects.filter(source__procurement=procurement)
-        .order_by("pk")
-        .values_list("pk", "source_id", "target_id", "link_type"),
-    )
-    for query in queries:
-        for row in query.iterator(chunk_size=5000):
-            digest.update(repr(row).encode())
-        digest.update(b"|")
-    return digest.hexdigest()
-
-
 FIELD_NAMES = [
     "section",
     "title",
@@ -169,7 +149,7 @@ def field_label(name: str) -> str:
 def plan_import(procurement: Procurement, parsed: ParsedReqIF) -> ImportPlan:
     """What importing ``parsed`` would do to the procurement's specification;
     nothing is written."""
-    fingerprint = spec_state(procurement)
+    fingerprint = spec_fingerprint(procurement)
     problems = list(parsed.problems)
     sections = _SectionPlanner(procurement)
     for spec in parsed.sections:
@@ -522,7 +502,7 @@ def apply_plan(
     after the plan was made."""
     if plan.errors:
         raise ValueError("a plan with errors cannot be applied")
-    if spec_state(procurement) != plan.fingerprint:
+    if spec_fingerprint(procurement) != plan.fingerprint:
         raise PlanOutdated
     for planned in plan.sections:
         if planned.existing is not None:
