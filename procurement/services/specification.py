@@ -161,7 +161,16 @@ def _set_stakeholders(requirement: Requirement, stakeholders: Stakeholders) -> N
         link.save()
 
 
+TEXT_FIELDS = ("title", "description", "response_instructions", "rationale")
+
+
 def _save(requirement: Requirement, by: AbstractBaseUser | None) -> None:
+    # NUL can come in through imports; PostgreSQL cannot store it and it never
+    # carries meaning in a requirement's text.
+    for name in TEXT_FIELDS:
+        value = getattr(requirement, name)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(requirement, name, value.replace("\x00", ""))
     requirement._history_user = _user(by)
     requirement.full_clean()
     requirement.save()

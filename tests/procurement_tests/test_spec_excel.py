@@ -240,6 +240,8 @@ class ExportTests(SpecWorld):
         )
         row = self.rows(self.export())[4]
         self.assertEqual(row[4], "Bjelle")
+        self.info.refresh_from_db()
+        self.assertEqual(self.info.description, "Bjel\x07le")  # NUL never stored
 
     def test_text_longer_than_a_cell_is_cut_with_the_mark(self):
         requirement_update(
