@@ -76,7 +76,7 @@ def section_tree(procurement: Procurement) -> list[dict]:
         .annotate(total=Count("requirements", filter=active), **annotations)
         .order_by("sort_key")
     )
-    return [
+    rows = [
         {
             "section": section,
             "total": section.total,
@@ -84,6 +84,20 @@ def section_tree(procurement: Procurement) -> list[dict]:
         }
         for section in sections
     ]
+    # Each section also shows what its subsections hold ("with_sub…").
+    by_pk = {row["section"].pk: row for row in rows}
+    for row in rows:
+        row["with_subsections"] = dict(row["by_kind"])
+        row["total_with_subsections"] = row["total"]
+    for row in rows:
+        parent_id = row["section"].parent_id
+        while parent_id in by_pk:
+            parent = by_pk[parent_id]
+            for kind in kinds:
+                parent["with_subsections"][kind] += row["by_kind"][kind]
+            parent["total_with_subsections"] += row["total"]
+            parent_id = parent["section"].parent_id
+    return rows
 
 
 def spec_fingerprint(procurement: Procurement) -> str:

@@ -548,3 +548,14 @@ class DocumentLinkTests(SpecTestCase):
         self.assertContains(response, f"spec/bilag1.pdf?baseline={baseline.pk}")
         self.assertContains(response, f"spec/export.xlsx?baseline={baseline.pk}")
         self.assertContains(response, f"spec/export.reqif?baseline={baseline.pk}")
+
+
+class SpecTreeRollupTests(SpecTestCase):
+    def test_a_section_counts_its_subsections_and_the_total_counts_each_once(self):
+        self.login(self.staff)
+        response = self.client.get(f"{self.base()}/spec/")
+        rows = {row["section"].number: row for row in response.context["tree"]}
+        self.assertEqual(rows["1"]["total_with_subsections"], 1)
+        self.assertEqual(rows["1"]["with_subsections"]["V"], 1)
+        self.assertEqual(rows["1"]["total"], 0)
+        self.assertEqual(response.context["total"], 2)
