@@ -9,24 +9,19 @@ echoes the token so a stale preview in another tab cannot be applied."""
 from __future__ import annotations
 
 import io
-import re
-import secrets
-import time
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.documents.safety import UploadProblem
+from procurement.documents.uploads import PendingUploads
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
 from procurement.models import Baseline, Procurement
 from procurement.spec_excel import (
@@ -39,10 +34,7 @@ from procurement.spec_excel import (
     write_specification_xlsx,
 )
 
-UPLOAD_PREFIX = "spec-xlsx-"
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-# Pending uploads nobody applied or cancelled are removed after a day.
-UPLOAD_MAX_AGE_SECONDS = 24 * 60 * 60
+PENDING = PendingUploads("spec-xlsx", ".xlsx")
 # The preview lists at most this many created and changed rows each (the
 # counts are always complete, and every error is listed).
 PREVIEW_MAX_ROWS = 1000
@@ -94,14 +86,14 @@ def spec_import(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and action == "apply":
         return _apply(request, procurement)
     if request.method == "POST" and action == "cancel":
-        _forget(request, procurement)
+        PENDING.forget(request, request.POST.get("token", ""))
         messages.info(request, _("The import was cancelled; nothing was changed."))
         return redirect("procurement:spec", procurement.pk)
 
     form = SpecImportForm(request.POST or None, request.FILES or None)
     context = {"procurement": procurement, "form": form}
     if request.method == "POST" and form.is_valid():
-        _forget(request, procurement)
+        PENDING.forget_all(request, procurement)
         upload = form.cleaned_data["file"]
         try:
             sheet = parse_workbook(upload, name=upload.name, size=upload.size)
@@ -109,20 +101,18 @@ def spec_import(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("file", forms.ValidationError(problem.message, problem.code))
         else:
             plan = plan_import(procurement, sheet)
-            token = _keep(request, procurement, upload, plan) if plan.can_apply else ""
+            token = ""
+            if plan.can_apply:
+                token = PENDING.keep(
+                    request, procurement, upload, fingerprint=plan.fingerprint
+                )
             context.update(_preview_context(plan, token))
     return render(request, "procurement/spec_import.html", context)
 
 
 def _apply(request: HttpRequest, procurement: Procurement) -> HttpResponse:
-    pending = request.session.get(_session_key(procurement)) or {}
-    token = request.POST.get("token", "")
-    upload = _upload_path(pending.get("token", ""))
-    if (
-        upload is None
-        or not constant_time_compare(token, pending["token"])
-        or not upload.exists()
-    ):
+    pending = PENDING.get(request, procurement, request.POST.get("token", ""))
+    if pending is None:
         messages.error(
             request,
             _(
@@ -132,20 +122,21 @@ def _apply(request: HttpRequest, procurement: Procurement) -> HttpResponse:
         )
         return redirect("procurement:spec-import", procurement.pk)
     try:
-        with upload.open("rb") as handle:
+        with pending["path"].open("rb") as handle:
             sheet = parse_workbook(handle, name=pending["name"])
     except UploadProblem as problem:
-        _forget(request, procurement)
+        PENDING.forget(request, pending["token"])
         messages.error(request, problem.message)
         return redirect("procurement:spec-import", procurement.pk)
     plan = plan_import(procurement, sheet)
     if plan.fingerprint != pending["fingerprint"] or not plan.can_apply:
-        return _outdated(request, procurement, plan)
+        return _outdated(request, procurement, plan, pending["token"])
     try:
         result = apply_plan(plan, procurement=procurement, by=request.user)
     except PlanOutdated:
-        return _outdated(request, procurement, plan_import(procurement, sheet))
-    _forget(request, procurement)
+        fresh = plan_import(procurement, sheet)
+        return _outdated(request, procurement, fresh, pending["token"])
+    PENDING.forget(request, pending["token"])
     messages.success(
         request,
         _("Imported %(name)s: %(created)s created, %(changed)s changed.")
@@ -159,17 +150,15 @@ def _apply(request: HttpRequest, procurement: Procurement) -> HttpResponse:
 
 
 def _outdated(
-    request: HttpRequest, procurement: Procurement, plan: ImportPlan
+    request: HttpRequest, procurement: Procurement, plan: ImportPlan, token: str
 ) -> HttpResponse:
     """The spec changed after the preview: show the preview made now instead,
     to be checked and applied again."""
-    pending = request.session[_session_key(procurement)]
-    token = pending["token"] if plan.can_apply else ""
-    if token:
-        pending["fingerprint"] = plan.fingerprint
-        request.session.modified = True
+    if plan.can_apply:
+        PENDING.update(request, token, fingerprint=plan.fingerprint)
     else:
-        _forget(request, procurement)
+        PENDING.forget(request, token)
+        token = ""
     messages.error(
         request,
         _(
@@ -192,60 +181,6 @@ def _preview_context(plan: ImportPlan, token: str) -> dict:
         "changed_shown": plan.changed[:PREVIEW_MAX_ROWS],
         "changed_more": max(0, len(plan.changed) - PREVIEW_MAX_ROWS),
     }
-
-
-# The pending upload ----------------------------------------------------------------
-
-
-def _session_key(procurement: Procurement) -> str:
-    return f"spec-import-{procurement.pk}"
-
-
-def _upload_dir() -> Path:
-    return Path(settings.VAR_DIR) / "uploads"
-
-
-def _upload_path(token: str) -> Path | None:
-    """The file for a token; None for anything that is not a token we made."""
-    if not TOKEN_RE.match(token or ""):
-        return None
-    return _upload_dir() / f"{UPLOAD_PREFIX}{token}.xlsx"
-
-
-def _keep(request: HttpRequest, procurement: Procurement, upload, plan) -> str:
-    _sweep()
-    token = secrets.token_urlsafe(32)
-    target = _upload_path(token)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    request.session[_session_key(procurement)] = {
-        "token": token,
-        "name": upload.name,
-        "fingerprint": plan.fingerprint,
-    }
-    return token
-
-
-def _forget(request: HttpRequest, procurement: Procurement) -> None:
-    pending = request.session.pop(_session_key(procurement), None) or {}
-    upload = _upload_path(pending.get("token", ""))
-    if upload is not None:
-        upload.unlink(missing_ok=True)
-
-
-def _sweep() -> None:
-    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
-    directory = _upload_dir()
-    if not directory.is_dir():
-        return
-    for stale in directory.glob(f"{UPLOAD_PREFIX}*.xlsx"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:
-            continue
 
 
 urlpatterns = [

@@ -7,10 +7,7 @@ the form carries the token, never a path."""
 
 from __future__ import annotations
 
-import re
-import secrets
 import tempfile
-import time
 
 from django import forms
 from django.conf import settings
@@ -25,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.documents.safety import UploadProblem, check_upload_size
+from procurement.documents.uploads import PendingUploads
 from procurement.models import Baseline, Procurement, Requirement
 from procurement.spec_reqif import (
     ImportPlan,
@@ -37,10 +35,7 @@ from procurement.spec_reqif import (
     write_reqif,
 )
 
-SESSION_KEY = "reqif_uploads"
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-# Uploads nobody applied or cancelled are removed after a day.
-UPLOAD_LIFETIME = 24 * 3600
+PENDING = PendingUploads("reqif", ".upload")
 # The preview lists this many rows per table; the counts are always complete.
 PREVIEW_ROWS = 200
 
@@ -72,68 +67,13 @@ class ReqIFUploadForm(forms.Form):
         return upload
 
 
-def _upload_dir():
-    return settings.VAR_DIR / "uploads"
-
-
-def _upload_path(token: str):
-    # Only a token of 32 hex digits ever becomes part of a path.
-    if not TOKEN_RE.match(token):
-        raise ValueError("not an upload token")
-    return _upload_dir() / f"reqif-{token}.upload"
-
-
-def _remove_stale_uploads() -> None:
-    cutoff = time.time() - UPLOAD_LIFETIME
-    for stale in _upload_dir().glob("reqif-*.upload"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except OSError:
-            continue
-
-
-def _keep(request: HttpRequest, procurement: Procurement, upload) -> str:
-    """Store the upload under a new token known only to this session."""
-    _upload_dir().mkdir(parents=True, exist_ok=True)
-    _remove_stale_uploads()
-    token = secrets.token_hex(16)
-    with open(_upload_path(token), "wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
-    uploads = request.session.get(SESSION_KEY, {})
-    uploads[token] = {"procurement": procurement.pk, "name": upload.name}
-    request.session[SESSION_KEY] = uploads
-    return token
-
-
-def _stored(request: HttpRequest, procurement: Procurement, token: str) -> dict | None:
-    """The session's record of the upload, if the token is one of this
-    session's uploads for this procurement and its file still exists."""
-    if not TOKEN_RE.match(token or ""):
-        return None
-    record = request.session.get(SESSION_KEY, {}).get(token)
-    if not record or record.get("procurement") != procurement.pk:
-        return None
-    if not _upload_path(token).is_file():
-        return None
-    return {**record, "token": token}
-
-
-def _forget(request: HttpRequest, token: str) -> None:
-    uploads = request.session.get(SESSION_KEY, {})
-    uploads.pop(token, None)
-    request.session[SESSION_KEY] = uploads
-    _upload_path(token).unlink(missing_ok=True)
-
-
 def _import_url(procurement: Procurement, token: str = "") -> str:
     url = reverse("procurement:spec-import-reqif", kwargs={"pk": procurement.pk})
     return f"{url}?upload={token}" if token else url
 
 
 def _parse_stored(stored: dict):
-    data = _upload_path(stored["token"]).read_bytes()
+    data = stored["path"].read_bytes()
     return parse_reqif(data, name=stored["name"])
 
 
@@ -147,7 +87,7 @@ def spec_import_reqif(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "upload")
         if action in ("apply", "cancel"):
-            stored = _stored(request, procurement, request.POST.get("token", ""))
+            stored = PENDING.get(request, procurement, request.POST.get("token", ""))
             if stored is None:
                 messages.error(
                     request,
@@ -155,16 +95,16 @@ def spec_import_reqif(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(_import_url(procurement))
             if action == "cancel":
-                _forget(request, stored["token"])
+                PENDING.forget(request, stored["token"])
                 messages.info(request, _("The import was cancelled; nothing changed."))
                 return redirect(_import_url(procurement))
             return _apply(request, procurement, stored)
         form = ReqIFUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            token = _keep(request, procurement, form.cleaned_data["file"])
+            token = PENDING.keep(request, procurement, form.cleaned_data["file"])
             return redirect(_import_url(procurement, token))
     elif request.GET.get("upload"):
-        stored = _stored(request, procurement, request.GET["upload"])
+        stored = PENDING.get(request, procurement, request.GET["upload"])
         if stored is None:
             messages.error(
                 request, _("The uploaded file is no longer available; upload it again.")
@@ -173,7 +113,7 @@ def spec_import_reqif(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             parsed = _parse_stored(stored)
         except UploadProblem as unusable:
-            _forget(request, stored["token"])
+            PENDING.forget(request, stored["token"])
             problem = unusable
         else:
             plan = plan_import(procurement, parsed)
@@ -236,7 +176,7 @@ def _apply(request: HttpRequest, procurement: Procurement, stored: dict):
     try:
         parsed = _parse_stored(stored)
     except UploadProblem as problem:
-        _forget(request, token)
+        PENDING.forget(request, token)
         messages.error(request, problem.message)
         return redirect(_import_url(procurement))
     plan = plan_import(procurement, parsed)
@@ -270,7 +210,7 @@ def _apply(request: HttpRequest, procurement: Procurement, stored: dict):
             % {"problems": " ".join(exc.messages[:20])},
         )
         return redirect(_import_url(procurement, token))
-    _forget(request, token)
+    PENDING.forget(request, token)
     messages.success(
         request,
         _(

@@ -180,7 +180,7 @@ class ImportViewTests(TempVarDirMixin, SpecWorld):
         self.assertEqual(self.structured.title, "Tittel fra regnearket")
         self.assertEqual(self.structured.history.first().history_user, self.staff)
         self.assertEqual(self.pending_files(), [])
-        self.assertNotIn(f"spec-import-{self.procurement.pk}", self.client.session)
+        self.assertEqual(self.client.session.get("pending-uploads-spec-xlsx"), {})
         # The same preview cannot be applied twice.
         response = self.apply(token)
         self.assertRedirects(response, self.url())
