@@ -48,7 +48,11 @@ from procurement.models import (
     RequirementStakeholder,
     Section,
 )
-from procurement.selectors.specification import baseline_snapshots, spec_fingerprint
+from procurement.selectors.specification import (
+    PlanOutdated,
+    baseline_snapshots,
+    spec_fingerprint,
+)
 from procurement.services.core import event_record
 from procurement.services.specification import (
     TRANSITIONS,
@@ -1015,10 +1019,6 @@ def _validate(
 
 
 # Apply ----------------------------------------------------------------------------
-
-
-class PlanOutdated(Exception):
-    """The specification changed after the plan was made."""
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,10 @@ def section_tree(procurement: Procurement) -> list[dict]:
     return rows
 
 
+class PlanOutdated(Exception):
+    """The specification changed after an import plan was made from it."""
+
+
 def spec_fingerprint(procurement: Procurement) -> str:
     """Changes whenever a requirement, section, link or organisation name
     changes, so an import previewed earlier is never applied to a different

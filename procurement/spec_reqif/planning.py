@@ -27,6 +27,7 @@ from procurement.models import (
     Section,
 )
 from procurement.selectors.specification import (
+    PlanOutdated,
     requirements_for_snapshot,
     spec_fingerprint,
 )
@@ -139,10 +140,6 @@ FIELD_NAMES = [
 
 
 def field_label(name: str) -> str:
-    if name == "tags":
-        return str(Requirement._meta.get_field("tags").verbose_name)
-    if name == "stakeholders":
-        return str(Requirement._meta.get_field("stakeholders").verbose_name)
     return str(Requirement._meta.get_field(name).verbose_name)
 
 
@@ -479,10 +476,6 @@ def _plan_links(
 
 
 # Apply -------------------------------------------------------------------------
-
-
-class PlanOutdated(Exception):
-    """The specification changed after the plan was made."""
 
 
 @dataclass(frozen=True)

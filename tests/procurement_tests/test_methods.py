@@ -48,6 +48,12 @@ class MethodTests(KravsporTestCase):
             f"/procurements/{p}/requirements/new/",
             f"/procurements/{p}/baselines/",
             f"/procurements/{p}/spec/compare/",
+            f"/procurements/{p}/spec/sections/new/",
+            f"/procurements/{p}/spec/bilag1.pdf",
+            f"/procurements/{p}/spec/export.xlsx",
+            f"/procurements/{p}/spec/export.reqif",
+            f"/procurements/{p}/spec/import/",
+            f"/procurements/{p}/spec/import-reqif/",
         ]:
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 404)
