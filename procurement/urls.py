@@ -8,7 +8,14 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from procurement.views import core as views
-from procurement.views import spec_excel, spec_pdf, spec_reqif, specification
+from procurement.views import (
+    feedback,
+    spec_excel,
+    spec_pdf,
+    spec_reqif,
+    specification,
+    tenders,
+)
 
 core_patterns = [
     # /
@@ -57,10 +64,18 @@ core_patterns = [
     path("procurements/<int:pk>/", include(spec_excel.urlpatterns)),
     path("procurements/<int:pk>/", include(spec_reqif.urlpatterns)),
     path("procurements/<int:pk>/", include(spec_pdf.urlpatterns)),
+    # /procurements/<pk>/rounds/, tenders/
+    path("procurements/<int:pk>/", include(tenders.urlpatterns)),
+    # /feedback/
+    *feedback.urlpatterns,
 ]
 
 urlpatterns = [
     path("", include((core_patterns, "procurement"))),
+    # The workshop and evaluation apps hang under one procurement; the
+    # project's URLconf is the one place that names them.
+    path("procurements/<int:pk>/", include("workshops.urls")),
+    path("procurements/<int:pk>/", include("evaluation.urls")),
     # /accounts/
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -16,6 +16,7 @@ from procurement.models.core import (
     Programme,
     validate_org_number,
 )
+from procurement.models.feedback import PageFeedback
 from procurement.models.specification import (
     Baseline,
     BaselineRequirement,
@@ -27,6 +28,7 @@ from procurement.models.specification import (
     Section,
     Tag,
 )
+from procurement.models.tenders import PriceLine, Response, Tender, TenderRound
 
 __all__ = [
     "ADMINISTRATORS_GROUP",
@@ -41,6 +43,8 @@ __all__ = [
     "KeySequence",
     "Membership",
     "OptionAgreement",
+    "PageFeedback",
+    "PriceLine",
     "Organisation",
     "Procurement",
     "ProcurementQuerySet",
@@ -49,7 +53,10 @@ __all__ = [
     "RequirementLink",
     "RequirementQuerySet",
     "RequirementStakeholder",
+    "Response",
     "Section",
     "Tag",
+    "Tender",
+    "TenderRound",
     "validate_org_number",
 ]

@@ -1,0 +1,11 @@
+"""Evaluation pages, all under /procurements/<pk>/ (namespace "evaluation")."""
+
+from evaluation.views import consensus, scoring, setup
+
+app_name = "evaluation"
+
+urlpatterns = [
+    *setup.urlpatterns,
+    *scoring.urlpatterns,
+    *consensus.urlpatterns,
+]
