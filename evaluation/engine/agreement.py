@@ -44,7 +44,7 @@ def spreads(
             append(
                 Spread(
                     tender_id,
-                    item,
+                    item if type(item) is ItemKey else ItemKey(*item),
                     agg.count,
                     agg.minimum,
                     agg.maximum,
@@ -79,7 +79,9 @@ def average_ranks(values: Sequence[Decimal]) -> list[Decimal]:
     position = 0
     while position < len(order):
         end = position
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[position]]:
+        while (
+            end + 1 < len(order) and values[order[end + 1]] == values[order[position]]
+        ):
             end += 1
         rank = Decimal(position + end + 2) / 2
         for k in range(position, end + 1):

@@ -54,7 +54,9 @@ def to_decimal(value: Any, what: str = "value") -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"{what} must be a Decimal, int or numeric string, not {value!r}")
+        raise TypeError(
+            f"{what} must be a Decimal, int or numeric string, not {value!r}"
+        )
     if isinstance(value, int | str):
         return Decimal(value)
     raise TypeError(f"{what} must be a Decimal, int or numeric string, not {value!r}")

@@ -131,7 +131,9 @@ def check_weights(criteria: Iterable[Criterion]) -> list[Problem]:
             if any(not ZERO <= b <= ONE for b in bounds) or c.lower > c.upper:
                 problems.append(
                     Problem(
-                        "range_invalid", c.id, {"min": c.weight_min, "max": c.weight_max}
+                        "range_invalid",
+                        c.id,
+                        {"min": c.weight_min, "max": c.weight_max},
                     )
                 )
             elif not c.lower <= c.weight <= c.upper:

@@ -1,0 +1,1 @@
+"""The results engine's modules; import from `evaluation.results` instead."""
