@@ -6,10 +6,12 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from procurement.forms import DateInput
 from procurement.models import (
     County,
     OptionAgreement,
     Organisation,
+    PageFeedback,
     Procurement,
     Requirement,
     RequirementStakeholder,
@@ -188,3 +190,39 @@ class RequirementFilter(django_filters.FilterSet):
 
     def changed_since(self, queryset, name, value):
         return queryset.filter(changed_since_baseline=(value == "yes"))
+
+
+class PageFeedbackFilter(django_filters.FilterSet):
+    path = django_filters.CharFilter(
+        label=_("Page"), lookup_expr="icontains", field_name="path"
+    )
+    found = django_filters.BooleanFilter(
+        label=_("Found what they looked for"),
+        widget=django_filters.widgets.BooleanWidget,
+    )
+    with_comment = django_filters.BooleanFilter(
+        label=_("With comment"),
+        method="filter_with_comment",
+        widget=django_filters.widgets.BooleanWidget,
+    )
+    received_after = django_filters.DateFilter(
+        label=_("Received from"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=DateInput,
+    )
+    received_before = django_filters.DateFilter(
+        label=_("Received until"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=DateInput,
+    )
+
+    class Meta:
+        model = PageFeedback
+        fields = ["path", "found", "with_comment", "received_after", "received_before"]
+
+    def filter_with_comment(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.exclude(comment="") if value else queryset.filter(comment="")

@@ -19,6 +19,7 @@ from procurement.models import (
     Section,
     validate_org_number,
 )
+from procurement.personal_data import PersonalDataGuardMixin
 
 
 class DateInput(forms.DateInput):
@@ -404,3 +405,28 @@ class BaselineForm(forms.ModelForm):
                 params={"label": label},
             )
         return label
+
+
+class PageFeedbackForm(PersonalDataGuardMixin, forms.Form):
+    """The small "Did you find what you were looking for?" box."""
+
+    personal_data_fields = ("comment",)
+
+    path = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    found = forms.TypedChoiceField(
+        label=_("Did you find what you were looking for?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Your comment will not be answered. Do not write personal data: "
+            "names, national identity numbers, e-mail addresses or phone numbers."
+        ),
+    )

@@ -9,7 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import OptionAgreement, Organisation, Procurement, Requirement
+from procurement.models import (
+    OptionAgreement,
+    Organisation,
+    PageFeedback,
+    Procurement,
+    Requirement,
+)
 
 
 class CappedPaginator(Paginator):
@@ -176,3 +182,18 @@ class RequirementTable(tables.Table):
             "{0}</span></span>",
             _("Changed since the latest baseline"),
         )
+
+
+class PageFeedbackTable(tables.Table):
+    created_at = tables.DateTimeColumn(
+        verbose_name=_("Received"), format="SHORT_DATETIME_FORMAT"
+    )
+    path = tables.Column(verbose_name=_("Page"))
+    found = tables.BooleanColumn(verbose_name=_("Found it"))
+    comment = tables.Column(verbose_name=_("Comment"), empty_values=("",))
+    language = tables.Column(verbose_name=_("Language"))
+
+    class Meta:
+        model = PageFeedback
+        fields = ["created_at", "path", "found", "comment", "language"]
+        order_by = "-created_at"
