@@ -600,3 +600,45 @@ def requirement_links_bulk_create(
     return bulk_create_with_history(
         new, RequirementLink, batch_size=batch_size, default_user=_user(by)
     )
+
+
+# Stakeholders added from outside the requirement form ------------------------------
+
+
+@transaction.atomic
+def requirement_add_stakeholders(
+    *,
+    by: AbstractBaseUser | None,
+    requirement: Requirement,
+    organisations: Iterable[Organisation],
+    relation: str,
+) -> list[RequirementStakeholder]:
+    """Add ``organisations`` to the requirement's stakeholders with ``relation``
+    (e.g. "raised" when workshop input is linked to it), leaving every other
+    link as it is. Each new link gets its history row, and the requirement's
+    version goes up, so an edit form loaded before this change cannot save
+    over it. Returns the links that were added."""
+    current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+    existing = set(
+        current.stakeholder_links.filter(relation=relation).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    added = []
+    for organisation in {o.pk: o for o in organisations}.values():
+        if organisation.pk in existing:
+            continue
+        link = RequirementStakeholder(
+            requirement=current, organisation=organisation, relation=relation
+        )
+        link.full_clean(validate_unique=False)
+        link._history_user = _user(by)
+        link.save()
+        added.append(link)
+    if added:
+        current.version += 1
+        _save(current, by)
+        requirement_refresh_hash(current)
+        requirement.version = current.version
+        requirement.content_hash = current.content_hash
+    return added

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -328,6 +328,14 @@ def _history_entries(requirement: Requirement) -> list[dict]:
 def requirement_detail(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     procurement = get_procurement_for_user(request.user, pk)
     requirement = _requirement(procurement, rid)
+    # The origins section shows each workshop input with its workshop and
+    # raising organisations (named by relation: procurement does not import
+    # workshops).
+    prefetch_related_objects(
+        [requirement],
+        "origin_inputs__workshop",
+        "origin_inputs__raised_by_organisations",
+    )
     baseline = latest_baseline(procurement)
     baseline_changes = None
     in_baseline = False
