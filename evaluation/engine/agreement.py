@@ -28,28 +28,41 @@ def spreads(
     individual: Mapping[tuple[Hashable, ItemKey], Aggregate],
     scale_of: Mapping[ItemKey, Decimal],
     threshold: Decimal,
+    *,
+    flagged_only: bool = False,
     default_scale: Decimal = Decimal(10),
 ) -> list[Spread]:
     """A spread for every tender × item that two or more evaluators scored
-    (one score cannot disagree), in the order of `individual`. `scale_of`
-    gives each item's M: its criterion's scale maximum."""
+    (one score cannot disagree), in the order of `individual`; with
+    `flagged_only`, just those at or above the threshold. `scale_of` gives
+    each item's M: its criterion's scale maximum."""
     result = []
     append = result.append
+    # max − min ≥ threshold·M is the flag test without dividing every item.
+    limits: dict[Decimal, Decimal] = {}
     with localcontext(CONTEXT):
         for (tender_id, item), agg in individual.items():
             if agg.count < 2:
                 continue
             m = scale_of.get(item, default_scale)
-            spread = (agg.maximum - agg.minimum) / m
+            limit = limits.get(m)
+            if limit is None:
+                limit = limits[m] = threshold * m
+            difference = agg.maximum - agg.minimum
+            flagged = difference >= limit
+            if flagged_only and not flagged:
+                continue
+            if type(item) is not ItemKey:
+                item = ItemKey(*item)
             append(
                 Spread(
                     tender_id,
-                    item if type(item) is ItemKey else ItemKey(*item),
+                    item,
                     agg.count,
                     agg.minimum,
                     agg.maximum,
-                    spread,
-                    spread >= threshold,
+                    difference / m,
+                    flagged,
                 )
             )
     return result

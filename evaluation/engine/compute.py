@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from functools import cached_property
 from types import MappingProxyType
@@ -11,7 +11,9 @@ from typing import Any
 
 from .agreement import Agreement, Spread, agreement_per_criterion, spreads
 from .model import (
+    CRIT,
     REQ,
+    Aggregate,
     AwardModel,
     Criterion,
     EvaluationData,
@@ -37,8 +39,9 @@ class Reason:
     - `missing_score` (criterion, count): `count` items have no score at all;
       they are left out of both sums of rule 1 (a criterion with none scored
       gets 0 points);
-    - `missing_price`: no positive evaluated price (price points 0; in the
-      money model the tender cannot be ranked).
+    - `missing_price`: no positive evaluated price while price counts (a
+      price criterion, or the money model): price points 0, and in the money
+      model the tender cannot be ranked.
     """
 
     code: str
@@ -94,8 +97,11 @@ class Results:
     provisional: bool
     problems: tuple[Problem, ...]
     disagreement_threshold: Decimal
-    spreads: tuple[Spread, ...]
     agreement: Mapping[Hashable, Agreement]
+    _individual: Mapping[tuple[Hashable, ItemKey], Aggregate] = field(
+        repr=False, compare=False
+    )
+    _criteria: tuple[Criterion, ...] = field(repr=False, compare=False)
 
     @cached_property
     def _by_id(self) -> dict[Hashable, TenderResult]:
@@ -104,12 +110,45 @@ class Results:
     def tender(self, tender_id: Hashable) -> TenderResult:
         return self._by_id[tender_id]
 
-    @property
-    def flagged_spreads(self) -> tuple[Spread, ...]:
-        return tuple(s for s in self.spreads if s.flagged)
+    @cached_property
+    def spreads(self) -> tuple[Spread, ...]:
+        """Rule 6 for every tender × item with two or more individual scores,
+        in tender order, then criterion order, then requirement id. Computed
+        on first use: a ranking does not need 300,000 of them."""
+        return self._spreads(flagged_only=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return to_plain(self)
+    @cached_property
+    def flagged_spreads(self) -> tuple[Spread, ...]:
+        """The spreads at or above the threshold, in the same order; cheaper
+        than filtering `spreads` when those are not wanted."""
+        if "spreads" in self.__dict__:
+            return tuple(s for s in self.spreads if s.flagged)
+        return self._spreads(flagged_only=True)
+
+    def _spreads(self, *, flagged_only: bool) -> tuple[Spread, ...]:
+        scale, order = _items(self._criteria)
+        tender_position = {r.tender_id: i for i, r in enumerate(self.tenders)}
+        found = spreads(
+            self._individual,
+            scale,
+            self.disagreement_threshold,
+            flagged_only=flagged_only,
+        )
+        found.sort(
+            key=lambda s: (
+                tender_position.get(s.tender_id, len(tender_position)),
+                order.get(s.item, len(order)),
+            )
+        )
+        return tuple(found)
+
+    def to_dict(self, *, spreads: str = "flagged") -> dict[str, Any]:
+        """JSON-ready results. `spreads` is "flagged" (those for the consensus
+        meeting), "all" or "none"."""
+        plain = to_plain(self)
+        chosen = {"all": self.spreads, "flagged": self.flagged_spreads, "none": ()}
+        plain["spreads"] = to_plain(chosen[spreads])
+        return plain
 
 
 def competition_ranks(
@@ -133,14 +172,14 @@ def _scored_points(
     data: EvaluationData,
 ) -> tuple[Decimal, int, int]:
     """Rule 1 for one tender: (P, items on individual means, items unscored)."""
-    consensus, individual = data.consensus, data.individual
+    consensus_of, individual_of = data.consensus.get, data.individual.get
     numerator = denominator = ZERO
     means = missing = 0
     for item, weight in items:
         key = (tender_id, item)
-        score = consensus.get(key)
+        score = consensus_of(key)
         if score is None:
-            agg = individual.get(key)
+            agg = individual_of(key)
             if agg is None or not agg.count:
                 missing += 1
                 continue
@@ -180,10 +219,11 @@ def _leaf_points(
                 provisional.add(t.id)
         return raw, provisional
 
+    # Plain tuples hash and compare like ItemKeys and are far cheaper to make.
     if criterion.method is Method.DIRECT:
-        items = [(ItemKey("crit", criterion.id), ONE)]
+        items = [((CRIT, criterion.id), ONE)]
     else:
-        items = [(ItemKey(REQ, r), w) for r, w in criterion.requirement_weights.items()]
+        items = [((REQ, r), w) for r, w in criterion.requirement_weights.items()]
     for t in tenders:
         points, means, missing = _scored_points(items, t.id, data)
         raw[t.id] = points
@@ -232,8 +272,11 @@ def _compute(data: EvaluationData) -> Results:
     lowest_price = min(valid_prices, default=None)
 
     reasons: dict[Hashable, list[Reason]] = {t.id: [] for t in tenders}
+    price_matters = data.award_model is AwardModel.MONEY or any(
+        c.method is Method.PRICE for c in tree.leaves
+    )
     for t in tenders:
-        if t.evaluated_price is None or t.evaluated_price <= 0:
+        if price_matters and (t.evaluated_price is None or t.evaluated_price <= 0):
             reasons[t.id].append(Reason("missing_price"))
 
     per_leaf: dict[Hashable, dict[Hashable, CriterionPoints]] = {
@@ -293,7 +336,6 @@ def _compute(data: EvaluationData) -> Results:
             )
         )
 
-    scale_of = _scale_per_item(tree)
     return Results(
         award_model=data.award_model,
         tenders=tuple(results),
@@ -306,7 +348,6 @@ def _compute(data: EvaluationData) -> Results:
         provisional=any(r.provisional for r in results),
         problems=problems,
         disagreement_threshold=data.disagreement_threshold,
-        spreads=tuple(spreads(data.individual, scale_of, data.disagreement_threshold)),
         agreement=MappingProxyType(
             agreement_per_criterion(
                 [c.id for c in tree.leaves if c.method is not Method.PRICE],
@@ -314,13 +355,28 @@ def _compute(data: EvaluationData) -> Results:
                 data.evaluator_criterion_scores,
             )
         ),
+        _individual=data.individual,
+        _criteria=tree.criteria,
     )
 
 
-def _scale_per_item(tree: Tree) -> dict[ItemKey, Decimal]:
-    scale: dict[ItemKey, Decimal] = {}
-    for c in tree.criteria:
-        scale[ItemKey("crit", c.id)] = c.scale_max
-        for r in c.requirement_weights:
-            scale.setdefault(ItemKey(REQ, r), c.scale_max)
-    return scale
+def _items(
+    criteria: tuple[Criterion, ...],
+) -> tuple[dict[tuple, Decimal], dict[tuple, int]]:
+    """Each scored item's scale maximum and a stable position: criteria in
+    the given order, each followed by its requirements in id order."""
+    scale: dict[tuple, Decimal] = {}
+    order: dict[tuple, int] = {}
+    for c in criteria:
+        item = (CRIT, c.id)
+        scale[item] = c.scale_max
+        order[item] = len(order)
+        try:
+            requirements = sorted(c.requirement_weights)
+        except TypeError:
+            requirements = sorted(c.requirement_weights, key=str)
+        for r in requirements:
+            item = (REQ, r)
+            scale.setdefault(item, c.scale_max)
+            order.setdefault(item, len(order))
+    return scale, order

@@ -10,7 +10,7 @@ than dataclasses; a plain tuple `("req", 17)` works wherever an `ItemKey` is ask
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import KW_ONLY, dataclass, field, fields, is_dataclass
 from decimal import Decimal
 from enum import Enum, StrEnum
 from types import MappingProxyType
@@ -130,6 +130,7 @@ class Criterion:
     id: Hashable
     name: str
     weight: Decimal
+    _: KW_ONLY
     kind: Kind = Kind.QUALITY
     parent_id: Hashable | None = None
     weight_min: Decimal | None = None
@@ -182,6 +183,7 @@ class Tender:
 
     id: Hashable
     name: str
+    _: KW_ONLY
     rejected: bool = False
     evaluated_price: Decimal | None = None
 
@@ -315,7 +317,11 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, ItemKey):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+        return {
+            f.name: to_plain(getattr(value, f.name))
+            for f in fields(value)
+            if not f.name.startswith("_")
+        }
     if isinstance(value, tuple) and hasattr(value, "_asdict"):
         return {k: to_plain(v) for k, v in value._asdict().items()}
     if isinstance(value, Mapping):

@@ -46,7 +46,6 @@ from .tree import Tree
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ def _sensitivity(data: EvaluationData, results: Results, steps: int) -> Sensitiv
                         source_id=f.id,
                         target_id=t.id,
                         delta=best[0],
-                        percentage_points=best[0] * HUNDRED,
+                        percentage_points=best[0].scaleb(2),
                         challenger=best[1],
                         feasible=best[0] <= weights[f.id],
                     )

@@ -11,8 +11,8 @@ translate. Codes:
 - `weight_outside_range` (`weight`, `min`, `max`);
 - `level_sum` (`total`): the weights under one parent (`criterion_id` = the
   parent, None for the top level) do not sum to exactly 1;
-- `range_infeasible` (`lowest`, `highest`): no choice inside the declared
-  ranges under that parent sums to 1;
+- `range_infeasible` (`lowest`, `highest`): under a parent where some
+  criterion declares a range, no choice inside the ranges sums to 1;
 - `no_requirements`: a requirement-scored leaf has no requirements mapped;
 - `requirement_weight_invalid` (`requirement`, `weight`): negative weight;
 - `requirement_mapped_twice` (`requirement`, `first`): mapped to two criteria;
@@ -152,7 +152,10 @@ def check_weights(criteria: Iterable[Criterion]) -> list[Problem]:
                 problems.append(Problem("level_sum", parent, {"total": total}))
             lowest = sum((c.lower for c in children), ZERO)
             highest = sum((c.upper for c in children), ZERO)
-            if not lowest <= ONE <= highest:
+            declared = any(
+                c.weight_min is not None or c.weight_max is not None for c in children
+            )
+            if declared and not lowest <= ONE <= highest:
                 problems.append(
                     Problem(
                         "range_infeasible",
