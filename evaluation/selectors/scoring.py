@@ -1,0 +1,383 @@
+"""Reads for individual scoring: what an evaluator is assigned, how far they
+have come, and the rows of one scoring page.
+
+Every read here is scoped to one evaluator and never returns another
+evaluator's score: blind scoring is kept by construction, not by the
+templates. Query counts do not grow with the number of requirements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from evaluation.models import (
+    AbsoluteCheck,
+    Assignment,
+    Criterion,
+    Evaluation,
+    RequirementMapping,
+    Score,
+)
+from procurement.models import Requirement, Response, Tender
+
+#: Tenders that are scored: rejected and withdrawn tenders drop out.
+SCORED_TENDER_STATUSES = (Tender.Status.VALID, Tender.Status.RECEIVED)
+SCOREABLE_METHODS = (Criterion.Method.REQUIREMENTS, Criterion.Method.DIRECT)
+ABSOLUTE_KINDS = (Requirement.Kind.A, Requirement.Kind.AV)
+
+
+def tenders_in_scope(
+    evaluation: Evaluation, *, exclude_vendors: Iterable[int] = ()
+) -> list[Tender]:
+    """The round's tenders that are valid or received, in vendor order,
+    without those of ``exclude_vendors`` (the evaluator's conflicts)."""
+    return list(
+        Tender.objects.filter(
+            round_id=evaluation.round_id, status__in=SCORED_TENDER_STATUSES
+        )
+        .exclude(vendor_id__in=list(exclude_vendors))
+        .select_related("vendor")
+        .order_by("vendor__name", "pk")
+    )
+
+
+class CriteriaTree:
+    """The evaluation's criteria loaded once, for walking up and down."""
+
+    def __init__(self, evaluation: Evaluation):
+        self.by_pk: dict[int, Criterion] = {
+            criterion.pk: criterion
+            for criterion in Criterion.objects.filter(evaluation=evaluation).order_by()
+        }
+        self.children: dict[int | None, list[Criterion]] = defaultdict(list)
+        for criterion in self.by_pk.values():
+            self.children[criterion.parent_id].append(criterion)
+        for siblings in self.children.values():
+            siblings.sort(key=lambda c: (c.position, c.pk))
+
+    def ancestors_and_self(self, criterion_id: int) -> list[int]:
+        chain = []
+        current = self.by_pk.get(criterion_id)
+        while current is not None:
+            chain.append(current.pk)
+            current = self.by_pk.get(current.parent_id)
+        return chain
+
+    def scoreable_under(self, criterion_id: int) -> list[Criterion]:
+        """The criterion itself if it is scored by evaluators, else the
+        scored criteria below it, in tree order."""
+        criterion = self.by_pk.get(criterion_id)
+        if criterion is None:
+            return []
+        kids = self.children.get(criterion.pk, [])
+        if not kids:
+            return [criterion] if criterion.method in SCOREABLE_METHODS else []
+        found: list[Criterion] = []
+        for child in kids:
+            found.extend(self.scoreable_under(child.pk))
+        return found
+
+    def label(self, criterion: Criterion) -> str:
+        """ "Ytelse › Brukervennlighet": unambiguous even when two criteria
+        under different parents share a name."""
+        names = [self.by_pk[pk].name for pk in self.ancestors_and_self(criterion.pk)]
+        return " › ".join(reversed(names))
+
+
+@dataclass
+class WorkItem:
+    """One tender × criterion an evaluator is to score."""
+
+    tender: Tender
+    criterion: Criterion
+    criterion_label: str
+    total: int
+    done: int
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
+
+    @property
+    def is_done(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+@dataclass
+class Worklist:
+    items: list[WorkItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(item.total for item in self.items)
+
+    @property
+    def done(self) -> int:
+        return sum(item.done for item in self.items)
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+def assigned_pairs(
+    *,
+    evaluation: Evaluation,
+    evaluator,
+    conflicted_vendor_ids: Iterable[int],
+    tree: CriteriaTree | None = None,
+) -> list[tuple[Tender, Criterion, str]]:
+    """(tender, criterion, label) for every scored criterion the evaluator
+    is assigned to, for every tender in scope; an assignment without a tender
+    covers every tender, one to a parent criterion covers its sub-criteria.
+    Conflicted vendors never appear."""
+    tree = tree or CriteriaTree(evaluation)
+    tenders = tenders_in_scope(evaluation, exclude_vendors=conflicted_vendor_ids)
+    tender_by_pk = {tender.pk: tender for tender in tenders}
+    pairs: dict[tuple[int, int], tuple[Tender, Criterion, str]] = {}
+    for criterion_id, tender_id in Assignment.objects.filter(
+        evaluation=evaluation, evaluator=evaluator
+    ).values_list("criterion_id", "tender_id"):
+        covered = tenders if tender_id is None else [tender_by_pk.get(tender_id)]
+        for criterion in tree.scoreable_under(criterion_id):
+            for tender in covered:
+                if tender is not None:
+                    pairs[(tender.pk, criterion.pk)] = (
+                        tender,
+                        criterion,
+                        tree.label(criterion),
+                    )
+    order = {pk: index for index, pk in enumerate(_tree_order(tree))}
+    return sorted(
+        pairs.values(),
+        key=lambda p: (p[0].vendor.name, p[0].pk, order.get(p[1].pk, 0)),
+    )
+
+
+def _tree_order(tree: CriteriaTree, parent: int | None = None) -> list[int]:
+    order = []
+    for criterion in tree.children.get(parent, []):
+        order.append(criterion.pk)
+        order.extend(_tree_order(tree, criterion.pk))
+    return order
+
+
+def worklist(
+    *, evaluation: Evaluation, evaluator, conflicted_vendor_ids: Iterable[int]
+) -> Worklist:
+    """The evaluator's assignments with done/left per tender × criterion:
+    requirements scored of those mapped, or the criterion itself when it is
+    scored directly. A fixed number of queries however large the panel."""
+    pairs = assigned_pairs(
+        evaluation=evaluation,
+        evaluator=evaluator,
+        conflicted_vendor_ids=conflicted_vendor_ids,
+    )
+    if not pairs:
+        return Worklist()
+    mapped = dict(
+        RequirementMapping.objects.filter(evaluation=evaluation)
+        .values_list("criterion_id")
+        .annotate(count=Count("pk"))
+        .values_list("criterion_id", "count")
+    )
+    mapped_criterion = dict(
+        RequirementMapping.objects.filter(evaluation=evaluation).values_list(
+            "requirement_id", "criterion_id"
+        )
+    )
+    done: dict[tuple[int, int], int] = defaultdict(int)
+    for tender_id, requirement_id, criterion_id in Score.objects.filter(
+        evaluation=evaluation, evaluator=evaluator
+    ).values_list("tender_id", "requirement_id", "criterion_id"):
+        if requirement_id is not None:
+            criterion_id = mapped_criterion.get(requirement_id)
+        if criterion_id is not None:
+            done[(tender_id, criterion_id)] += 1
+    items = []
+    for tender, criterion, label in pairs:
+        total = (
+            1
+            if criterion.method == Criterion.Method.DIRECT
+            else mapped.get(criterion.pk, 0)
+        )
+        items.append(
+            WorkItem(
+                tender=tender,
+                criterion=criterion,
+                criterion_label=label,
+                total=total,
+                done=min(done.get((tender.pk, criterion.pk), 0), total),
+            )
+        )
+    return Worklist(items=items)
+
+
+def is_assigned(
+    *,
+    evaluation: Evaluation,
+    evaluator,
+    tender: Tender,
+    criterion: Criterion,
+    tree: CriteriaTree | None = None,
+) -> bool:
+    """Whether an assignment covers this tender × criterion (directly or
+    through a parent criterion). One query, two when a parent must be
+    looked up."""
+    assigned = set(
+        Assignment.objects.filter(evaluation=evaluation, evaluator=evaluator)
+        .filter(Q(tender__isnull=True) | Q(tender=tender))
+        .order_by()
+        .values_list("criterion_id", flat=True)
+    )
+    if criterion.pk in assigned:
+        return True
+    if not assigned or criterion.parent_id is None:
+        return False
+    tree = tree or CriteriaTree(evaluation)
+    return bool(assigned.intersection(tree.ancestors_and_self(criterion.pk)))
+
+
+@dataclass
+class ScoringRow:
+    """One requirement (or the criterion itself) on a scoring page with the
+    vendor's answer and the evaluator's own score, if any."""
+
+    requirement: Requirement | None
+    criterion: Criterion
+    response: Response | None
+    score: Score | None
+
+    @property
+    def prefix(self) -> str:
+        if self.requirement is not None:
+            return f"r{self.requirement.pk}"
+        return f"c{self.criterion.pk}"
+
+    @property
+    def key(self) -> str:
+        return self.requirement.key if self.requirement is not None else ""
+
+    @property
+    def version(self) -> int:
+        return self.score.version if self.score is not None else 0
+
+
+def scoring_rows(
+    *, evaluation: Evaluation, evaluator, tender: Tender, criterion: Criterion
+) -> list[ScoringRow]:
+    """The rows of one tender × criterion page: three queries for any number
+    of requirements (mappings with requirements, the vendor's responses, the
+    evaluator's own scores)."""
+    if criterion.method == Criterion.Method.DIRECT:
+        score = Score.objects.filter(
+            evaluation=evaluation,
+            evaluator=evaluator,
+            tender=tender,
+            criterion=criterion,
+        ).first()
+        return [ScoringRow(None, criterion, None, score)]
+    mappings = list(
+        RequirementMapping.objects.filter(evaluation=evaluation, criterion=criterion)
+        .select_related("requirement")
+        .order_by("requirement__key")
+    )
+    requirement_ids = [mapping.requirement_id for mapping in mappings]
+    responses = {
+        response.requirement_id: response
+        for response in Response.objects.filter(
+            tender=tender, requirement_id__in=requirement_ids
+        )
+    }
+    scores = {
+        score.requirement_id: score
+        for score in Score.objects.filter(
+            evaluation=evaluation,
+            evaluator=evaluator,
+            tender=tender,
+            requirement_id__in=requirement_ids,
+        )
+    }
+    return [
+        ScoringRow(
+            mapping.requirement,
+            criterion,
+            responses.get(mapping.requirement_id),
+            scores.get(mapping.requirement_id),
+        )
+        for mapping in mappings
+    ]
+
+
+def scale_points(evaluation: Evaluation, scale_max: Decimal) -> list[dict]:
+    """The scale 0..M with the evaluation's descriptors where given."""
+    texts = {}
+    for entry in evaluation.scale_descriptors or []:
+        try:
+            texts[Decimal(str(entry.get("value")))] = str(entry.get("text", ""))
+        except Exception:  # noqa: BLE001 - a malformed descriptor is just not shown
+            continue
+    top = int(scale_max)
+    points = [
+        {"value": value, "text": texts.get(Decimal(value), "")}
+        for value in range(top + 1)
+    ]
+    return points
+
+
+# Absolute requirements ------------------------------------------------------------
+
+
+@dataclass
+class AbsoluteRow:
+    requirement: Requirement
+    response: Response | None
+    check: AbsoluteCheck | None
+
+
+def absolute_rows(*, evaluation: Evaluation, tender: Tender) -> list[AbsoluteRow]:
+    """Every A and AV requirement the round's vendors answered (the round's
+    baseline if it has one, else today's specification) with the vendor's
+    answer and the check made so far: three queries."""
+    requirements = Requirement.objects.filter(
+        procurement_id=evaluation.procurement_id, kind__in=ABSOLUTE_KINDS
+    ).exclude(status=Requirement.Status.WITHDRAWN)
+    requirements = list(requirements.order_by("key"))
+    ids = [requirement.pk for requirement in requirements]
+    responses = {
+        response.requirement_id: response
+        for response in Response.objects.filter(tender=tender, requirement_id__in=ids)
+    }
+    checks = {
+        check.requirement_id: check
+        for check in AbsoluteCheck.objects.filter(
+            evaluation=evaluation, tender=tender
+        ).select_related("checked_by")
+    }
+    return [
+        AbsoluteRow(
+            requirement, responses.get(requirement.pk), checks.get(requirement.pk)
+        )
+        for requirement in requirements
+    ]
+
+
+def proposed_for_rejection(evaluation: Evaluation) -> set[int]:
+    """Tender pks with a substantial deviation on an absolute requirement
+    that are not (yet) rejected: the lead confirms or dismisses each."""
+    return set(
+        AbsoluteCheck.objects.filter(
+            evaluation=evaluation, fulfilled=False, substantial_deviation=True
+        )
+        .exclude(tender__status=Tender.Status.REJECTED)
+        .values_list("tender_id", flat=True)
+    )
