@@ -171,9 +171,8 @@ def prefilter_terms(text: str, *, limit: int = 4) -> list[str]:
         term = term[:PREFILTER_TERM_MAX]
         if len(term) < MIN_STEM or term in chosen:
             continue
-        # A shorter term already chosen finds everything this one would.
-        if any(other in term for other in chosen):
-            continue
+        # This shorter term finds everything a longer one holding it would.
+        chosen = [other for other in chosen if term not in other]
         chosen.append(term)
         if len(chosen) == limit:
             break
