@@ -120,6 +120,7 @@ def tender_list(round: TenderRound) -> list[Tender]:
     )
     prices = evaluated_prices(round)
     for tender in tenders:
+        tender.round = round
         tender.evaluated_price = prices.get(tender.pk)
     return tenders
 
