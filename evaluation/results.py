@@ -7,16 +7,17 @@ rules are DESIGN.md's "Evaluation rules (exact)"; the code lives in
 
 Input (frozen dataclasses; Decimals, never floats)
 --------------------------------------------------
-    Criterion(id, name, weight, kind="quality", parent_id=None,
+    Criterion(id, name, weight, *, kind="quality", parent_id=None,
               weight_min=None, weight_max=None, method="requirements",
               scale_max=Decimal(10), normalise=False, price_model=None,
               price_params={"pmin", "pmax" | "a"}, requirement_weights={req: w})
         weight and its range are fractions of the parent (0.30 = 30 %).
-        kind: quality | price | risk | other
-        method: requirements | direct | price
+        kind: quality | price | risk | other           (enum Kind)
+        method: requirements | direct | price          (enum Method)
         price_model: linear | linear_floor | proportional | range | logarithmic
-    Tender(id, name, rejected=False, evaluated_price=None)
-    ItemKey(kind, id)  -- ("req", requirement_id) or ("crit", criterion_id)
+    Tender(id, name, *, rejected=False, evaluated_price=None)
+    ItemKey(kind, id)  -- ("req", requirement_id) or ("crit", criterion_id);
+                          a plain tuple works as well
     Aggregate(count, total, minimum, maximum)  -- one GROUP BY row
     EvaluationData(criteria, tenders,
                    consensus={(tender_id, item): Decimal},
@@ -37,6 +38,7 @@ Functions
     check_model(criteria) -> list[Problem]    (check_weights + methods, prices)
     price_points(model, pe, pb, scale_max, *, pmin=, pmax=, a=) -> Decimal
     evaluated_price(lines) -> Decimal         (Σ quantity × unit price)
+    kendall_w(rankings) -> (W, S) | None;  competition_ranks(values, highest_first=)
     display_points / display_price / display_percent  (rounding for display only)
 
 Output
@@ -44,11 +46,14 @@ Output
     Results: tenders (TenderResult per tender, input order: criteria[leaf] =
     CriterionPoints(raw, points, weighted, provisional), total, money_value,
     evaluated_price, price_points, rank, provisional, reasons), ranking, winner,
-    winners, leaf_ids, effective_weights, lowest_price, provisional, problems,
-    spreads, agreement[criterion] (Kendall's W), `tender(id)`, `to_dict()`.
+    winners, leaf_ids, effective_weights, lowest_price, provisional, problems
+    (Problem codes: see `evaluation.engine.tree`), agreement[criterion]
+    (Kendall's W), `tender(id)`, `spreads` and `flagged_spreads` (computed on
+    first use), `to_dict(spreads="flagged" | "all" | "none")`.
     Sensitivity: shifts (WeightShift per ordered pair of leaves), smallest,
     smallest_feasible, range_check (RangeCheck), charts (ChartSeries), `to_dict()`.
-    Every value is unrounded; `to_dict()` writes Decimals as strings.
+    Every value is unrounded; `to_dict()` writes Decimals as strings, item keys
+    as "req:17" and mapping keys as strings.
 
 Example
 -------
@@ -88,7 +93,8 @@ Decisions (beyond DESIGN.md's rules)
   `E = Pe·(1 − Σ W_c·P_c/M_c)` with the effective weights as configured (no
   rescaling to the quality share). Tenders without a price are not ranked.
 - Rule 6: spreads are listed for tender × item scored by two or more
-  evaluators; flagged when spread ≥ threshold.
+  evaluators (one score cannot disagree); flagged when spread ≥ threshold.
+  An item's M is the scale of the criterion it belongs to.
 - Rule 7: per criterion, the tenders anyone scored; evaluators who did not
   score all of them (e.g. a declared conflict) are left out. Average ranks
   for ties, no tie correction. None below 2 evaluators or 2 tenders.
