@@ -215,6 +215,16 @@ def _check_parent(evaluation: Evaluation, parent: Criterion | None) -> None:
 
 def _check_method(criterion: Criterion) -> None:
     errors = {}
+    siblings = Criterion.objects.filter(
+        evaluation_id=criterion.evaluation_id,
+        parent_id=criterion.parent_id,
+        name__iexact=(criterion.name or "").strip(),
+    ).exclude(pk=criterion.pk)
+    if siblings.exists():
+        errors["name"] = ValidationError(
+            _("Another criterion at this level already has this name."),
+            code="name_taken",
+        )
     if criterion.method == Criterion.Method.PRICE and (
         criterion.kind != Criterion.Kind.PRICE
     ):

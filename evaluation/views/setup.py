@@ -241,7 +241,7 @@ def evaluation_detail(
     }
     if lead:
         leaves = selectors.scored_leaves(criteria)
-        context["panel_leaves"] = leaves
+        context["leaves"] = leaves
         context["panel"] = selectors.panel_table(evaluation, leaves)
         if evaluation.status == Evaluation.Status.SETUP:
             context["blockers"] = selectors.start_blockers(

@@ -111,6 +111,19 @@ class WeightCheckTests(EvaluationWorld):
                 )
             self.assertIn(code, codes(caught.exception))
 
+    def test_names_are_unique_among_siblings_at_the_top_level_too(self):
+        self.model()
+        with self.assertRaises(ValidationError) as caught:
+            services.criterion_create(
+                by=self.lead,
+                evaluation=self.evaluation,
+                name="pris",
+                kind="other",
+                method="direct",
+                weight=D("0"),
+            )
+        self.assertEqual(codes(caught.exception), {"name_taken"})
+
     def test_only_a_price_criterion_uses_the_price_formula(self):
         with self.assertRaises(ValidationError) as caught:
             services.criterion_create(
