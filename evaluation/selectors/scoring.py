@@ -345,9 +345,9 @@ class AbsoluteRow:
 
 
 def absolute_rows(*, evaluation: Evaluation, tender: Tender) -> list[AbsoluteRow]:
-    """Every A and AV requirement the round's vendors answered (the round's
-    baseline if it has one, else today's specification) with the vendor's
-    answer and the check made so far: three queries."""
+    """Every A and AV requirement of today's specification (withdrawn ones
+    left out) with the vendor's answer and the check made so far: three
+    queries."""
     requirements = Requirement.objects.filter(
         procurement_id=evaluation.procurement_id, kind__in=ABSOLUTE_KINDS
     ).exclude(status=Requirement.Status.WITHDRAWN)
