@@ -143,15 +143,16 @@
     store(draftKey, state.text.trim() ? state : null);
   }
 
-  function clearForNext() {
+  function clearForNext(sent) {
     // Kind and area usually stay the same for the next input; who raised it
-    // usually does not.
-    text.value = "";
+    // usually does not. Anything typed after the input was sent stays.
+    var now = text.value;
+    text.value = now.indexOf(sent) === 0 ? now.slice(sent.length).replace(/^\s+/, "") : now;
     form.elements.namedItem("more_organisations").value = "";
     form.querySelectorAll('input[name="organisations"], input[name="participants"]').forEach(function (box) {
       box.checked = false;
     });
-    store(draftKey, null);
+    saveDraft();
     text.focus();
   }
 
@@ -325,7 +326,7 @@
         clearErrors();
         addToList(result.data.html, result.data.number);
         say(message(result.data.resent ? "resent" : "added", result.data.number), "ok");
-        clearForNext();
+        clearForNext(state.text);
         flush();
       } else if (result.kind === "refused") {
         showErrors(result.data.errors || {});
@@ -334,7 +335,7 @@
         // Keep it safe in the queue and free the box for the next input.
         setQueue(queue().concat([entry]));
         clearErrors();
-        clearForNext();
+        clearForNext(state.text);
         say(message(result.kind === "login" ? "login" : "queued"), "warning");
         scheduleRetry();
       }

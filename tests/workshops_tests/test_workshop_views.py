@@ -268,3 +268,22 @@ class WorkshopServiceTests(WorkshopWorld):
         self.assertIn("ends_at", caught.exception.message_dict)
         self.assertFalse(Workshop.objects.filter(title="Feil").exists())
         self.assertFalse(Participant.objects.filter(name="Feil").exists())
+
+
+class StaffPagesTests(WorkshopWorld):
+    def test_staff_pages_render_with_their_forms_and_links(self):
+        self.login(self.staff)
+        response = self.client.get(self.workshop_url() + "?q=per")
+        self.assertEqual(response.status_code, 200)
+        choices = list(response.context["attendance_form"]["participants"])
+        self.assertEqual(len(choices), 1)  # the search found Per Hansen
+        self.assertContains(response, 'id="add-participants"')
+        for url in (
+            self.workshop_url("edit/"),
+            self.workshop_url("notes/import/"),
+            f"{self.base()}/participants/import/?workshop={self.workshop.pk}",
+            f"{self.base()}/participants/new/",
+            f"{self.base()}/workshops/new/",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
