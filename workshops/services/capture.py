@@ -155,6 +155,10 @@ class NoteRow:
     organisations: list[Organisation] = field(default_factory=list)
     participants: list[Participant] = field(default_factory=list)
 
+    @property
+    def kind_label(self) -> str:
+        return str(Input.Kind(self.kind).label)
+
 
 @transaction.atomic
 def inputs_import(

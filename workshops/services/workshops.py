@@ -365,6 +365,10 @@ class ParticipantRow:
     user_representative: bool
     existing: Participant | None = None
 
+    @property
+    def profession_label(self) -> str:
+        return str(Participant.Profession(self.profession).label)
+
 
 @dataclass(frozen=True)
 class ParticipantImportResult:
