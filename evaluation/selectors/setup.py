@@ -21,7 +21,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from evaluation import results as engine
 from evaluation.access import EVALUATOR, LEAD, declaration_for
 from evaluation.models import Assignment, Criterion, Declaration, Evaluation
+from evaluation.selectors.results import engine_criteria
 from procurement.access import procurement_roles
 from procurement.models import (
     BaselineRequirement,
@@ -43,17 +43,6 @@ from procurement.models import (
 
 HUNDRED = Decimal(100)
 EVALUATED_KINDS = (Requirement.Kind.V, Requirement.Kind.AV)
-
-# The evaluation stores the price model by a short name; the engine spells
-# the logarithmic one out.
-ENGINE_PRICE_MODEL = {
-    Evaluation.PriceModel.LINEAR: engine.PriceModel.LINEAR,
-    Evaluation.PriceModel.LINEAR_FLOOR: engine.PriceModel.LINEAR_FLOOR,
-    Evaluation.PriceModel.PROPORTIONAL: engine.PriceModel.PROPORTIONAL,
-    Evaluation.PriceModel.RANGE: engine.PriceModel.RANGE,
-    Evaluation.PriceModel.LOG: engine.PriceModel.LOGARITHMIC,
-}
-
 
 # Declarations -------------------------------------------------------------------
 
@@ -178,7 +167,6 @@ class CriterionRow:
     depth: int
     effective: Decimal
     mapping_count: int = 0
-    mapping_weight: Decimal = Decimal(0)
     assignment_count: int = 0
     children: list[CriterionRow] = field(default_factory=list)
 
@@ -196,7 +184,7 @@ class CriterionRow:
 
 
 def criteria_with_counts(evaluation: Evaluation) -> list[Criterion]:
-    """The evaluation's criteria with ``mapping_count``, ``mapping_weight`` and
+    """The evaluation's criteria with ``mapping_count`` and
     ``assignment_count`` (one query)."""
     mappings = (
         evaluation.mappings.filter(criterion=OuterRef("pk"))
@@ -214,7 +202,6 @@ def criteria_with_counts(evaluation: Evaluation) -> list[Criterion]:
             mapping_count=_or_zero(
                 Subquery(mappings.annotate(n=Count("pk")).values("n"))
             ),
-            mapping_weight=Subquery(mappings.annotate(w=Sum("weight")).values("w")),
             assignment_count=_or_zero(
                 Subquery(assignments.annotate(n=Count("pk")).values("n"))
             ),
@@ -227,59 +214,6 @@ def _or_zero(expression):
     return Coalesce(expression, Value(0), output_field=IntegerField())
 
 
-def engine_criteria(
-    evaluation: Evaluation,
-    criteria: Sequence[Criterion],
-    requirement_weights: Mapping[Hashable, Mapping[Hashable, Decimal]] | None = None,
-) -> list[engine.Criterion]:
-    """The criteria as the results engine takes them: weights as fractions of
-    the parent, the evaluation's price model on price-formula criteria, and
-    each criterion's mapped requirement weights."""
-    requirement_weights = requirement_weights or {}
-    params: dict[str, Decimal] = {}
-    if evaluation.price_model == Evaluation.PriceModel.RANGE:
-        if evaluation.price_range_min is not None:
-            params["pmin"] = evaluation.price_range_min
-        if evaluation.price_range_max is not None:
-            params["pmax"] = evaluation.price_range_max
-    elif evaluation.price_model == Evaluation.PriceModel.LOG:
-        if evaluation.price_log_multiple is not None:
-            params["a"] = evaluation.price_log_multiple
-    result = []
-    for c in criteria:
-        priced = c.method == Criterion.Method.PRICE
-        result.append(
-            engine.Criterion(
-                id=c.pk,
-                name=c.name,
-                weight=c.weight / HUNDRED,
-                kind=c.kind,
-                parent_id=c.parent_id,
-                weight_min=None if c.weight_min is None else c.weight_min / HUNDRED,
-                weight_max=None if c.weight_max is None else c.weight_max / HUNDRED,
-                method=c.method,
-                scale_max=c.scale_max,
-                normalise=c.normalise,
-                price_model=ENGINE_PRICE_MODEL[evaluation.price_model]
-                if priced
-                else None,
-                price_params=params if priced else {},
-                requirement_weights=requirement_weights.get(c.pk, {}),
-            )
-        )
-    return result
-
-
-def requirement_weights(evaluation: Evaluation) -> dict[int, dict[int, Decimal]]:
-    """criterion id → {requirement id: mapping weight} (one query)."""
-    weights: dict[int, dict[int, Decimal]] = {}
-    for criterion_id, requirement_id, weight in evaluation.mappings.values_list(
-        "criterion_id", "requirement_id", "weight"
-    ):
-        weights.setdefault(criterion_id, {})[requirement_id] = weight
-    return weights
-
-
 @dataclass(frozen=True)
 class ModelCheck:
     """The engine's view of the stored model: effective weights (fractions,
@@ -289,15 +223,12 @@ class ModelCheck:
     problems: Sequence[engine.Problem]
 
 
-def model_check(
-    evaluation: Evaluation, criteria: Sequence[Criterion] | None = None
-) -> ModelCheck:
+def model_check(evaluation: Evaluation) -> ModelCheck:
     """Run the engine over the stored model (weights, ranges, methods,
-    mappings, price settings); two queries when ``criteria`` is given."""
-    if criteria is None:
-        criteria = list(evaluation.criteria.all())
+    mappings, price settings), read through the results pages' adapter so
+    both see the same model (two queries)."""
     data = engine.EvaluationData(
-        criteria=engine_criteria(evaluation, criteria, requirement_weights(evaluation)),
+        criteria=engine_criteria(evaluation),
         tenders=[],
         award_model=evaluation.award_model,
     )
@@ -321,7 +252,6 @@ def criteria_tree(
                 depth=depth,
                 effective=effective.get(c.pk, Decimal(0)),
                 mapping_count=getattr(c, "mapping_count", 0) or 0,
-                mapping_weight=getattr(c, "mapping_weight", None) or Decimal(0),
                 assignment_count=getattr(c, "assignment_count", 0) or 0,
             )
             rows.append(row)
@@ -432,7 +362,7 @@ def start_blockers(
     if criteria is None:
         criteria = criteria_with_counts(evaluation)
     names = {c.pk: c.name for c in criteria}
-    problems = (check or model_check(evaluation, criteria)).problems
+    problems = (check or model_check(evaluation)).problems
     reasons = [problem_message(p, names) for p in problems]
     counts = counts if counts is not None else mapping_counts(evaluation)
     if counts["unmapped"]:

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -366,31 +366,40 @@ def mappings_add(
         raise _field_error(
             "weight", _("A weight cannot be negative."), "negative_weight"
         )
-    ids = {r.pk for r in requirements}
-    if not ids:
+    # A queryset (a whole section) stays in the database: no id list that
+    # could pass SQLite's parameter limit.
+    if isinstance(requirements, QuerySet):
+        chosen = requirements.values("pk")
+    else:
+        chosen = [r.pk for r in requirements]
+    evaluated = evaluated_requirements(evaluation)
+    picked = list(evaluated.filter(pk__in=chosen).order_by("key"))
+    foreign = sorted(
+        Requirement.objects.filter(pk__in=chosen)
+        .exclude(pk__in=evaluated.values("pk"))
+        .values_list("key", flat=True)
+    )
+    if foreign:
+        raise ValidationError(
+            _("Not a V or AV requirement of this round: %(keys)s.")
+            % {"keys": ", ".join(foreign[:20])},
+            code="not_evaluated",
+        )
+    if not picked:
         raise ValidationError(
             _("Choose at least one requirement to map."), code="nothing_chosen"
         )
-    evaluated = {r.pk: r for r in evaluated_requirements(evaluation).filter(pk__in=ids)}
-    foreign = ids - evaluated.keys()
-    if foreign:
-        keys = Requirement.objects.filter(pk__in=foreign).values_list("key", flat=True)
-        raise ValidationError(
-            _("Not a V or AV requirement of this round: %(keys)s.")
-            % {"keys": ", ".join(sorted(keys)) or "?"},
-            code="not_evaluated",
-        )
     taken = list(
-        evaluation.mappings.filter(requirement_id__in=ids)
+        evaluation.mappings.filter(requirement_id__in=chosen)
         .select_related("requirement", "criterion")
-        .order_by("requirement__key")
+        .order_by("requirement__key")[:20]
     )
     if taken:
         raise ValidationError(
             _("Already mapped: %(items)s.")
             % {
                 "items": ", ".join(
-                    f"{m.requirement.key} → {m.criterion.name}" for m in taken[:20]
+                    f"{m.requirement.key} → {m.criterion.name}" for m in taken
                 )
             },
             code="already_mapped",
@@ -402,7 +411,7 @@ def mappings_add(
             requirement=r,
             weight=r.default_weight if weight is None else weight,
         )
-        for r in sorted(evaluated.values(), key=lambda r: r.key)
+        for r in picked
     ]
     created = bulk_create_with_history(
         rows, RequirementMapping, default_user=_user(by), batch_size=500
@@ -713,6 +722,14 @@ def declaration_sign(
         )
     conflicts = list(conflicts)
     vendor_ids = set(procurement_vendors(procurement).values_list("pk", flat=True))
+    if not vendor_ids:
+        raise ValidationError(
+            _(
+                "No tenders have been registered in this procurement yet; sign "
+                "once the vendors are known."
+            ),
+            code="no_vendors",
+        )
     strangers = [v.name for v in conflicts if v.pk not in vendor_ids]
     if strangers:
         raise _field_error(

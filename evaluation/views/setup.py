@@ -11,9 +11,10 @@ from fractions import Fraction
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_http_methods,
@@ -59,14 +60,6 @@ def _evaluation_url(evaluation: Evaluation, name: str = "evaluation-detail") -> 
         f"evaluation:{name}",
         kwargs={"pk": evaluation.procurement_id, "evaluation_pk": evaluation.pk},
     )
-
-
-def _optional_url(name: str, **kwargs) -> str | None:
-    """Pages other evaluation engineers build; absent until they land."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
 
 
 def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -204,7 +197,11 @@ def evaluation_detail(
     procurement = evaluation.procurement
     user = request.user
     lead = is_lead(user, procurement)
-    if not lead and selectors.needs_declaration(user, evaluation):
+    if (
+        not lead
+        and selectors.needs_declaration(user, evaluation)
+        and Tender.objects.filter(round=evaluation.round).exists()
+    ):
         messages.info(
             request,
             _("Sign your declaration of impartiality before you evaluate tenders."),
@@ -212,7 +209,7 @@ def evaluation_detail(
         return redirect(_evaluation_url(evaluation, "declaration"))
     criteria = selectors.criteria_with_counts(evaluation)
     names = {c.pk: c.name for c in criteria}
-    check = selectors.model_check(evaluation, criteria)
+    check = selectors.model_check(evaluation)
     tree = selectors.criteria_tree(criteria, check.effective)
     counts = selectors.mapping_counts(evaluation)
     problems = [selectors.problem_message(p, names) for p in check.problems]
@@ -228,15 +225,8 @@ def evaluation_detail(
         "tenders": selectors.visible_round_tenders(user, evaluation),
         "declaration": declaration_for(user, procurement),
         "links": {
-            "worklist": _optional_url(
-                "evaluation:worklist", pk=pk, evaluation_pk=evaluation.pk
-            ),
-            "consensus": _optional_url(
-                "evaluation:consensus", pk=pk, evaluation_pk=evaluation.pk
-            ),
-            "results": _optional_url(
-                "evaluation:results", pk=pk, evaluation_pk=evaluation.pk
-            ),
+            name: _evaluation_url(evaluation, name)
+            for name in ("worklist", "consensus", "results")
         },
     }
     if lead:
@@ -429,10 +419,13 @@ def evaluation_unmapped(
         if refused := _setup_only(request, evaluation):
             return refused
         if form.is_valid():
-            chosen = list(form.cleaned_data["requirements"])
+            ticked = [r.pk for r in form.cleaned_data["requirements"]]
             section = form.cleaned_data["section"]
+            chosen = unmapped.filter(pk__in=ticked)
             if section is not None:
-                chosen += list(unmapped.filter(selectors.section_subtree_q(section)))
+                chosen = unmapped.filter(
+                    selectors.section_subtree_q(section) | Q(pk__in=ticked)
+                )
             try:
                 created = services.mappings_add(
                     by=request.user,
@@ -566,6 +559,12 @@ def mapping_remove(
 # AHP ----------------------------------------------------------------------------
 
 
+def _ahp_message(error: engine.AHPMatrixError) -> str:
+    if error.code == "too_large":
+        return _("AHP compares at most 10 criteria at one level.")
+    return _("The comparison matrix cannot be used (%(code)s).") % {"code": error.code}
+
+
 def _stored_matrix(evaluation, parent, criteria) -> list[list[str]] | None:
     stored = PairwiseComparison.objects.filter(
         evaluation=evaluation, parent=parent
@@ -612,7 +611,7 @@ def evaluation_ahp(
                     matrix=matrix,
                 )
             except engine.AHPMatrixError as error:
-                form.add_error(None, str(error))
+                form.add_error(None, _ahp_message(error))
             except ValidationError as error:
                 form.add_error(None, error)
     weights = []

@@ -25,6 +25,7 @@ from procurement.models import (
     BaselineRequirement,
     Event,
     Requirement,
+    Tender,
 )
 from tests.evaluation_tests.world import EvaluationWorld
 
@@ -196,6 +197,25 @@ class MappingTests(EvaluationWorld):
             weights, {self.v_allergy.pk: D("5"), self.v_overview.pk: D("1")}
         )
         self.assertEqual(selectors.mapping_counts(self.evaluation)["unmapped"], 1)
+
+    def test_a_whole_section_maps_from_a_queryset(self):
+        criteria = self.model()
+        section = selectors.unmapped_requirements(self.evaluation).filter(
+            selectors.section_subtree_q(self.journal)
+        )
+        services.mappings_add(
+            by=self.lead,
+            evaluation=self.evaluation,
+            criterion=criteria["function"],
+            requirements=section,
+        )
+        mapped = set(
+            RequirementMapping.objects.values_list("requirement_id", flat=True)
+        )
+        self.assertEqual(mapped, {self.v_allergy.pk, self.v_overview.pk})
+        self.assertEqual(
+            Event.objects.filter(action="evaluation.changed", data__mapped=2).count(), 1
+        )
 
     def test_a_batch_with_one_bad_requirement_maps_nothing(self):
         criteria = self.model()
@@ -455,6 +475,14 @@ class PanelAndDeclarationTests(EvaluationWorld):
             )
         self.assertEqual(codes(caught.exception), {"already_signed"})
         self.assertFalse(Declaration.objects.get().conflicts.exists())
+
+    def test_nobody_signs_before_any_vendor_is_known(self):
+        Tender.objects.all().delete()
+        with self.assertRaises(ValidationError) as caught:
+            services.declaration_sign(
+                by=self.evaluator, procurement=self.procurement, conflicts=[]
+            )
+        self.assertEqual(codes(caught.exception), {"no_vendors"})
 
     def test_only_evaluators_and_leads_sign(self):
         for user in (self.manager, self.staff):

@@ -205,7 +205,7 @@ class DetailTests(EvaluationWorld):
         self.complete()
         self.login(self.lead)
         self.client.get(self.url())  # warm the session
-        with self.assertNumQueries(19):
+        with self.assertNumQueries(20):
             self.client.get(self.url())
 
 
