@@ -10,10 +10,15 @@ from procurement.models import (
     Membership,
     OptionAgreement,
     Organisation,
+    PriceLine,
     Procurement,
     Programme,
+    Response,
+    Tender,
+    TenderRound,
 )
 from procurement.services import event_record
+from procurement.services import tenders as tender_services
 
 
 def _admin_action(obj, what: str) -> str:
@@ -153,4 +158,121 @@ class EventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Tender rounds, tenders and answers ---------------------------------------------
+# The opening, the price envelope and statuses are recorded by the services
+# (pages and the evaluation), so they are read-only here. Prices of a sealed
+# round are left out of the admin altogether, and nothing of a round whose
+# evaluation is locked can be changed or deleted here.
+
+
+class _TenderAdminMixin(EventAdminMixin):
+    def _procurement_of(self, obj):
+        if isinstance(obj, TenderRound):
+            return obj.procurement
+        if isinstance(obj, Tender):
+            return obj.round.procurement
+        if isinstance(obj, (PriceLine, Response)):
+            return obj.tender.round.procurement
+        return super()._procurement_of(obj)
+
+    def _round_of(self, obj) -> TenderRound | None:
+        if obj is None:
+            return None
+        return obj if isinstance(obj, TenderRound) else obj.round
+
+    def has_change_permission(self, request, obj=None):
+        round = self._round_of(obj)
+        if round is not None and tender_services.evaluation_locked(round):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        round = self._round_of(obj)
+        if round is not None and tender_services.evaluation_locked(round):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(TenderRound)
+class TenderRoundAdmin(_TenderAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "procurement",
+        "number",
+        "name",
+        "kind",
+        "deadline",
+        "opened_at",
+        "sealed_prices",
+        "prices_opened_at",
+    ]
+    list_filter = ["kind", "sealed_prices", "procurement"]
+    search_fields = ["name", "procurement__reference"]
+    readonly_fields = [
+        "opened_at",
+        "opened_by",
+        "prices_opened_at",
+        "prices_opened_by",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Lifting the seal here would show the prices to everyone.
+            fields += ["procurement", "sealed_prices"]
+        return fields
+
+
+class PriceLineInline(admin.TabularInline):
+    model = PriceLine
+    extra = 0
+    fields = ["position", "item", "quantity", "unit_price"]
+
+
+@admin.register(Tender)
+class TenderAdmin(_TenderAdminMixin, admin.ModelAdmin):
+    list_display = ["vendor", "round", "received_at", "status"]
+    list_filter = ["status", "round__procurement", "round__number"]
+    search_fields = ["vendor__name", "round__name"]
+    list_select_related = ["vendor", "round"]
+    autocomplete_fields = ["vendor"]
+    readonly_fields = ["status", "status_changed_at", "status_changed_by", "version"]
+
+    def get_exclude(self, request, obj=None):
+        if obj is not None and obj.round.prices_sealed:
+            return ["total_price"]
+        return super().get_exclude(request, obj)
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.round.prices_sealed:
+            return []
+        return [PriceLineInline]
+
+
+@admin.register(Response)
+class ResponseAdmin(_TenderAdminMixin, admin.ModelAdmin):
+    """Answers come from the vendor's workbook; here they are only looked up."""
+
+    list_display = ["tender", "requirement", "compliance", "imported_at"]
+    list_filter = ["compliance", "tender__round__procurement"]
+    search_fields = ["requirement__key", "tender__vendor__name"]
+    list_select_related = ["tender__vendor", "tender__round", "requirement"]
+    readonly_fields = [
+        "tender",
+        "requirement",
+        "compliance",
+        "answer",
+        "reference",
+        "imported_at",
+    ]
+
+    def _round_of(self, obj):
+        return None if obj is None else obj.tender.round
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

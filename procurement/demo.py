@@ -282,4 +282,4 @@ def describe_logins() -> list[str]:
     return lines
 
 
-from procurement import demo_specification  # noqa: E402,F401  (registers its steps)
+from procurement import demo_specification, demo_tenders  # noqa: E402,F401  (registers their steps)

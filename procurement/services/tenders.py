@@ -101,15 +101,20 @@ def _user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return by if by is not None and by.is_authenticated else None
 
 
-def _refuse_if_evaluation_locked(round: TenderRound) -> None:
-    """A locked evaluation must never change through its tenders. Asked through
-    the reverse relation, so this app does not import the evaluation app."""
-    if (
+def evaluation_locked(round: TenderRound) -> bool:
+    """True when the round's evaluation is locked. Asked through the reverse
+    relation, so this app does not import the evaluation app."""
+    return bool(
         round.pk
         and TenderRound.objects.filter(
             pk=round.pk, evaluation__status="locked"
         ).exists()
-    ):
+    )
+
+
+def _refuse_if_evaluation_locked(round: TenderRound) -> None:
+    """A locked evaluation must never change through its tenders."""
+    if evaluation_locked(round):
         raise ValidationError(
             _(
                 "The evaluation of %(round)s is locked; its tenders, prices and "

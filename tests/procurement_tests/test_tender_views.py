@@ -494,3 +494,37 @@ class AnswerListTests(TenderViewTestCase):
             )
         with self.assertNumQueries(15):
             self.client.get(self.tender_url())
+
+
+class AdminTests(TenderViewTestCase):
+    def test_the_admin_lists_rounds_tenders_and_answers(self):
+        self.login(self.admin)
+        for url in (
+            "/admin/procurement/tenderround/",
+            "/admin/procurement/tender/",
+            "/admin/procurement/response/",
+            f"/admin/procurement/tender/{self.tender.pk}/change/",
+            f"/admin/procurement/tenderround/{self.round.pk}/change/",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_the_admin_does_not_show_sealed_prices(self):
+        self.login(self.admin)
+        response = self.client.get(
+            f"/admin/procurement/tender/{self.sealed_tender.pk}/change/"
+        )
+        self.assertNotIn("total_price", response.context["adminform"].form.fields)
+        self.assertNotContains(response, "7777777")
+        response = self.client.get(
+            f"/admin/procurement/tender/{self.tender.pk}/change/"
+        )
+        self.assertIn("total_price", response.context["adminform"].form.fields)
+        self.assertContains(response, "Lisenser")
+
+    def test_the_seal_is_read_only_in_the_admin(self):
+        self.login(self.admin)
+        response = self.client.get(
+            f"/admin/procurement/tenderround/{self.sealed.pk}/change/"
+        )
+        self.assertNotIn("sealed_prices", response.context["adminform"].form.fields)
