@@ -83,7 +83,7 @@ class EvaluationForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["round"]
             self.fields["descriptors"].initial = descriptors_as_text(
-                self.instance.scale_descriptors
+                self.instance.scale_descriptors or default_scale_descriptors()
             )
         else:
             self.instance.procurement = procurement

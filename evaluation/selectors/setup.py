@@ -459,11 +459,19 @@ def panel_table(
 
 
 def scored_leaves(criteria: Iterable[Criterion]) -> list[Criterion]:
-    """Leaf criteria the panel scores (all but price formulas), tree order."""
-    criteria = list(criteria)
-    parents = {c.parent_id for c in criteria}
-    return [
-        c
-        for c in criteria
-        if c.pk not in parents and c.method != Criterion.Method.PRICE
-    ]
+    """Leaf criteria the panel scores (all but price formulas), in the
+    tree's depth-first order."""
+    by_parent: dict[int | None, list[Criterion]] = {}
+    for c in sorted(criteria, key=lambda c: (c.position, c.pk)):
+        by_parent.setdefault(c.parent_id, []).append(c)
+    leaves: list[Criterion] = []
+
+    def walk(parent_id: int | None) -> None:
+        for c in by_parent.get(parent_id, []):
+            if c.pk in by_parent:
+                walk(c.pk)
+            elif c.method != Criterion.Method.PRICE:
+                leaves.append(c)
+
+    walk(None)
+    return leaves

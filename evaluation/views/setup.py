@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -640,11 +640,12 @@ def evaluation_ahp(
 
 
 def _panel_form(evaluation: Evaluation, criteria, data=None) -> AssignmentForm:
+    in_tree_order = [When(pk=c.pk, then=i) for i, c in enumerate(criteria)]
     return AssignmentForm(
         data,
         evaluators=selectors.panel_candidates(evaluation.procurement),
         criteria=Criterion.objects.filter(pk__in=[c.pk for c in criteria]).order_by(
-            "parent_id", "position", "pk"
+            Case(*in_tree_order, default=0) if in_tree_order else "pk"
         ),
         tenders=Tender.objects.filter(round=evaluation.round)
         .select_related("vendor")
