@@ -14,8 +14,8 @@ from workshops import similarity
 from workshops.models import Input
 
 # How many candidates the database hands over for scoring, per pass.
-NEAR_CANDIDATES = 200
-WIDE_CANDIDATES = 300
+NEAR_CANDIDATES = 100
+WIDE_CANDIDATES = 150
 SUGGESTION_LIMIT = 5
 
 
