@@ -82,6 +82,9 @@ class EvaluationForm(forms.ModelForm):
         self.procurement = procurement
         if self.instance.pk:
             del self.fields["round"]
+            self.fields["loaded_version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
             self.fields["descriptors"].initial = descriptors_as_text(
                 self.instance.scale_descriptors or default_scale_descriptors()
             )

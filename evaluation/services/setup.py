@@ -168,11 +168,24 @@ def evaluation_create(
 
 @transaction.atomic
 def evaluation_update(
-    *, by: AbstractBaseUser | None, evaluation: Evaluation, **fields: Any
+    *,
+    by: AbstractBaseUser | None,
+    evaluation: Evaluation,
+    loaded_version: int | None = None,
+    **fields: Any,
 ) -> Evaluation:
     """Change the award and price models, the disagreement threshold or the
-    scale descriptors while the evaluation is being set up."""
+    scale descriptors while the evaluation is being set up. With
+    ``loaded_version``, refuse when someone saved it after it was loaded."""
     current = _locked_for_setup(evaluation)
+    if loaded_version is not None and loaded_version != current.version:
+        raise ValidationError(
+            _(
+                "Someone else saved the evaluation while you were editing it; "
+                "nothing was saved. Open it again to see their changes."
+            ),
+            code="concurrent_edit",
+        )
     fields = {k: v for k, v in fields.items() if k in EVALUATION_FIELDS}
     changes = _changes(current, fields)
     for name, value in fields.items():

@@ -117,6 +117,33 @@ class ListAndCreateTests(EvaluationWorld):
             Event.objects.filter(action="evaluation.created", data__round=2).exists()
         )
 
+    def test_an_edit_over_someone_elses_save_is_refused(self):
+        self.login(self.lead)
+        data = {
+            "award_model": "points",
+            "price_model": "proportional",
+            "disagreement_threshold": "0.3",
+            "descriptors": "0: Ingen",
+            "loaded_version": self.evaluation.version,
+        }
+        services.evaluation_update(
+            by=self.lead, evaluation=self.evaluation, award_model="money"
+        )
+        response = self.client.post(self.url("edit/"), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            {e.code for e in response.context["form"].non_field_errors().as_data()},
+            {"concurrent_edit"},
+        )
+        self.assertEqual(Evaluation.objects.get().price_model, "linear")
+        data["loaded_version"] += 1
+        response = self.client.post(self.url("edit/"), data)
+        self.assertRedirects(response, self.url(), fetch_redirect_response=False)
+        evaluation = Evaluation.objects.get()
+        self.assertEqual(
+            (evaluation.price_model, evaluation.award_model), ("proportional", "points")
+        )
+
     def test_bad_price_parameters_save_nothing(self):
         self.login(self.lead)
         response = self.client.post(
