@@ -165,12 +165,12 @@ def layout(chart: Chart, *, width: float = 560) -> Layout:
     y = PAD
 
     if len(chart.series) > 1:
-        x = plot_left
+        x = PAD
         line_height = SWATCH + 8
         for series in chart.series:
             item_width = SWATCH + 6 + _text_width(series.label, SMALL_SIZE) + 16
-            if x + item_width > width and x > plot_left:
-                x = plot_left
+            if x + item_width > width and x > PAD:
+                x = PAD
                 y += line_height
             boxes.append(Box(x, y, SWATCH, SWATCH, series.colour))
             labels.append(
