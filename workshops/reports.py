@@ -20,8 +20,6 @@ from itertools import groupby
 from typing import IO
 
 from django.db.models import Prefetch
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -49,20 +47,6 @@ from workshops.selectors.dashboards import (
 )
 
 ROWS_PER_TABLE = 14
-
-
-def workshop_for_report(procurement: Procurement, workshop_pk: int) -> Workshop:
-    """The workshop of ``procurement`` (404 otherwise), with its area."""
-    try:
-        workshop = get_object_or_404(
-            Workshop.objects.select_related("area"),
-            procurement=procurement,
-            pk=workshop_pk,
-        )
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    workshop.procurement = procurement
-    return workshop
 
 
 def workshop_report_filename(workshop: Workshop) -> str:

@@ -308,6 +308,17 @@ class DashboardFiguresTests(DashboardWorld):
             [area.key for area in dashboard(self.procurement).flagged_areas], ["2"]
         )
 
+    def test_an_origin_raised_by_no_organisation_still_traces_its_requirement(self):
+        silent = Input.objects.create(
+            workshop=self.w1, number=99, text="Uten avsender", area=self.operations
+        )
+        silent.requirements.set([self.r5])
+        operations = next(
+            area for area in dashboard(self.procurement).areas if area.key == "3"
+        )
+        self.assertEqual((operations.traced, operations.specialist), (1, 0))
+        self.assertTrue(operations.lacks_municipal)
+
     def test_it_sums_participation_per_organisation(self):
         rows = {row.name: row for row in organisation_participation(self.procurement)}
         self.assertEqual(

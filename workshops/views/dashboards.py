@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from procurement.access import get_procurement_for_user
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
 from workshops import reports
+from workshops.access import get_workshop_for_user
 from workshops.charts import dashboard_charts, svg
 from workshops.selectors.dashboards import dashboard
 
@@ -44,8 +45,7 @@ def workshop_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def workshop_report(request: HttpRequest, pk: int, workshop_pk: int) -> HttpResponse:
-    procurement = get_procurement_for_user(request.user, pk)
-    workshop = reports.workshop_for_report(procurement, workshop_pk)
+    workshop = get_workshop_for_user(request.user, pk, workshop_pk)
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     reports.write_workshop_report(workshop, out)
     out.seek(0)
