@@ -66,7 +66,7 @@ class Bar:
     label: str
     values: tuple[float, ...]
     flagged: bool = False
-    note: str = ""
+    colour: str = ""  # overrides the series colour (single-series charts)
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,8 @@ def layout(chart: Chart, *, width: float = 560) -> Layout:
             x = plot_left
             for value, series in zip(bar.values, chart.series, strict=True):
                 if value > 0:
-                    boxes.append(Box(x, y, length(value), row_height, series.colour))
+                    colour = bar.colour or series.colour
+                    boxes.append(Box(x, y, length(value), row_height, colour))
                     x += length(value)
             total = sum(bar.values)
             labels.append(Label(x + 5, y + row_height / 2 + 4, chart.format(total)))
@@ -355,7 +356,10 @@ def dashboard_charts(board: Dashboard) -> dict[str, Chart]:
             title=_("Inputs by triage status"),
             description=_("All inputs raised in the workshops, by triage status."),
             series=(Series("inputs", _("Inputs"), PALETTE[0]),),
-            bars=tuple(Bar(figure.label, (figure.count,)) for figure in board.statuses),
+            bars=tuple(
+                Bar(figure.label, (figure.count,), colour=STATUS_COLOURS[figure.key])
+                for figure in board.statuses
+            ),
         ),
         "months": Chart(
             key="months",
