@@ -3,7 +3,8 @@
 - Round 1, "Innledende tilbud" (initial tenders, May 2017): four tenders, or at
   scale N as many as N (up to the ten fictional vendors); no sealed envelope.
 - Round 2, "Reviderte tilbud" (revised tenders, December 2017): three tenders;
-  sealed price envelope, opened by the lead.
+  sealed price envelope, still closed: its evaluation is in consensus and the
+  envelope opens only once the quality consensus is locked.
 - Round 3, "Endelig tilbud" (final tenders, 2018): two tenders; sealed price
   envelope, still closed.
 
@@ -11,7 +12,8 @@ Every round answers the baseline "Konkurransegrunnlag 2017-05"; every tender
 answers every requirement in it (a vendor-specific mix of yes, partly and no
 with short answers) and carries a price basket of licences, implementation,
 integration, training, ten years of operation and options for the
-municipalities. All tenders are valid and all rounds opened.
+municipalities. All tenders are registered valid (the evaluation step rejects
+one of round 1) and all rounds opened.
 
 Rounds, tenders, statuses and prices go through the services like a user's
 work (with events and history); the tens of thousands of answers are written
@@ -63,7 +65,7 @@ ROUNDS = [
         datetime(2017, 12, 1, 12, 0, tzinfo=OSLO),
         3,
         True,
-        datetime(2018, 1, 10, 9, 0, tzinfo=OSLO),
+        None,
     ),
     (
         3,

@@ -42,6 +42,10 @@ class LoadDemoTests(TestCase):
                 "user__username", "role"
             )
         )
+        # The evaluation step's panel: evaluator01 … evaluator40.
+        panel = {name for name in roles if name.startswith("evaluator") and name[9:]}
+        self.assertEqual({roles.pop(name) for name in panel}, {"evaluator"})
+        self.assertEqual(len(panel), 40)
         self.assertEqual(
             roles,
             {

@@ -38,13 +38,25 @@ class DemoTenderTests(TestCase):
         first, second, third = TenderRound.objects.order_by("number")
         self.assertFalse(first.sealed_prices)
         self.assertTrue(second.sealed_prices)
-        self.assertFalse(second.prices_sealed)
+        # Round 2's evaluation is in consensus: its envelope opens only once
+        # the quality consensus is locked.
+        self.assertTrue(second.prices_sealed)
         self.assertTrue(third.prices_sealed)
-        self.assertEqual(Event.objects.filter(action="round.prices_opened").count(), 1)
+        self.assertEqual(Event.objects.filter(action="round.prices_opened").count(), 0)
 
     def test_tenders_are_valid_priced_and_from_vendors(self):
+        # The evaluation step rejects one tender of round 1.
         self.assertEqual(
-            set(Tender.objects.values_list("status", flat=True)), {"valid"}
+            set(
+                Tender.objects.exclude(round__number=1).values_list("status", flat=True)
+            ),
+            {"valid"},
+        )
+        self.assertEqual(
+            Counter(
+                Tender.objects.filter(round__number=1).values_list("status", flat=True)
+            ),
+            {"valid": 3, "rejected": 1},
         )
         self.assertEqual(
             set(Tender.objects.values_list("vendor__kind", flat=True)), {"vendor"}
