@@ -24,11 +24,13 @@ evaluation per dialogue round.
 The evaluations, criteria, mappings, panel, declarations, the start of
 scoring, the consensus steps, the rejection and the lock go through the
 services like a lead's work (events and history). The hundreds of thousands
-of individual scores, consensus scores and absolute checks are written with
-``bulk_create`` in batches, so the step stays linear and fast: those demo
-rows have no history rows (a score saved on a page gets its history as
-usual). A random generator of its own keeps this step's choices the same
-whatever the other steps draw.
+of individual and consensus scores are written with one prepared INSERT in
+batches (``_insert``; ``bulk_create`` would take minutes at scale 10), the
+absolute checks with ``bulk_create`` and the requirement mappings with
+``bulk_create_with_history``, so the step stays linear and fast. The demo's
+scores, consensus scores and checks have no history rows (a score saved on a
+page gets its history as usual). A random generator of its own keeps this
+step's choices the same whatever the other steps draw.
 """
 
 from __future__ import annotations
