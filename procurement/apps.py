@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 # What the administrators group may manage in the admin (users, organisations,
 # memberships and the rest of the core); permissions exist only after migrate.
-ADMINISTRATOR_APPS = ("auth", "procurement", "axes")
+# Not "evaluation": blind scoring means no one, administrators included, reads
+# individual scores outside the evaluation's own rules.
+ADMINISTRATOR_APPS = ("auth", "procurement", "workshops", "axes")
 
 
 def grant_administrator_permissions(sender, using="default", **kwargs) -> None:

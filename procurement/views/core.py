@@ -43,6 +43,7 @@ from procurement.tables import (
     OrganisationTable,
     ProcurementTable,
 )
+from procurement.tenders.access import can_read_tenders
 
 FORM_METHODS = ["GET", "POST"]
 
@@ -392,6 +393,7 @@ def procurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "memberships": memberships,
         "events": procurement.events.select_related("actor")[:10],
         "can_edit": can_edit_procurement(request.user, procurement),
+        "can_read_tenders": can_read_tenders(request.user, procurement),
     }
     return render(request, "procurement/procurement_detail.html", context)
 
