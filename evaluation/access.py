@@ -127,3 +127,20 @@ def may_see_results(user, evaluation: Evaluation) -> bool:
     return evaluation.is_locked and (
         is_evaluator(user, procurement) or is_programme_staff(user)
     )
+
+
+def may_download_evaluation_reports(user, evaluation: Evaluation) -> bool:
+    """The evaluation workbook, the evaluation report PDF and the award
+    letters hold every evaluator's scores, the prices and the ranking.
+
+    The lead may always download them (the lead sees all of that on the
+    pages); management once the lead has released the results or locked the
+    evaluation. Evaluators and programme staff get none of them: a report
+    must never show what their pages hide (others' scores before consensus,
+    sealed prices, a conflicted vendor's tender)."""
+    procurement = evaluation.procurement
+    if is_lead(user, procurement):
+        return True
+    if is_management(user, procurement):
+        return evaluation.released_at is not None or evaluation.is_locked
+    return False

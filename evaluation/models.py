@@ -139,6 +139,15 @@ class Evaluation(models.Model):
         blank=True,
         help_text=_('A list of {"value": 0–10, "text": "…"} shown when scoring.'),
     )
+    standstill_days = models.PositiveSmallIntegerField(
+        _("standstill period (days)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "Days from the award letters to the end of the standstill period "
+            "(karensperiode); the end date is printed in every letter."
+        ),
+    )
     scoring_started_at = models.DateTimeField(
         _("scoring started"), null=True, blank=True
     )

@@ -63,6 +63,7 @@ class EvaluationForm(forms.ModelForm):
             "price_range_max",
             "price_log_multiple",
             "disagreement_threshold",
+            "standstill_days",
         ]
         help_texts = {
             "price_range_min": _("Only for the buyer's price range."),
@@ -80,6 +81,7 @@ class EvaluationForm(forms.ModelForm):
     def __init__(self, *args, procurement, **kwargs):
         super().__init__(*args, **kwargs)
         self.procurement = procurement
+        self.fields["standstill_days"].required = False
         if self.instance.pk:
             del self.fields["round"]
             self.fields["loaded_version"] = forms.IntegerField(
@@ -96,6 +98,13 @@ class EvaluationForm(forms.ModelForm):
             self.fields["descriptors"].initial = descriptors_as_text(
                 default_scale_descriptors()
             )
+
+    def clean_standstill_days(self):
+        """Left empty: keep what is there (10 days for a new evaluation)."""
+        days = self.cleaned_data.get("standstill_days")
+        if days is None:
+            return self.instance.standstill_days or 10
+        return days
 
     def clean_descriptors(self) -> list[dict]:
         text = self.cleaned_data.get("descriptors") or ""

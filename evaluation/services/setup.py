@@ -52,6 +52,7 @@ EVALUATION_FIELDS = (
     "price_log_multiple",
     "disagreement_threshold",
     "scale_descriptors",
+    "standstill_days",
 )
 CRITERION_FIELDS = (
     "name",

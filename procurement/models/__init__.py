@@ -17,6 +17,7 @@ from procurement.models.core import (
     validate_org_number,
 )
 from procurement.models.feedback import PageFeedback
+from procurement.models.reports import ReportDownload
 from procurement.models.specification import (
     Baseline,
     BaselineRequirement,
@@ -45,6 +46,7 @@ __all__ = [
     "OptionAgreement",
     "PageFeedback",
     "PriceLine",
+    "ReportDownload",
     "Organisation",
     "Procurement",
     "ProcurementQuerySet",
