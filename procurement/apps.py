@@ -57,3 +57,6 @@ class ProcurementConfig(AppConfig):
             grant_administrator_permissions,
             dispatch_uid="procurement.grant_administrator_permissions",
         )
+        # Its own contributions to the Reports page and the management
+        # dashboard (see procurement.contributions).
+        from procurement import dashboard_panels, report_list  # noqa: F401

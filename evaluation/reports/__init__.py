@@ -1,0 +1,3 @@
+"""Evaluation reports for management: the evaluation workbook (.xlsx), the
+evaluation report (PDF) and the award letters (PDF). They all read from
+``evaluation.selectors.results.evaluation_results``: never a second calculation."""

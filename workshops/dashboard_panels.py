@@ -1,0 +1,1 @@
+"""Contributions to the procurement pages (see procurement.contributions)."""
