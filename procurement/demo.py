@@ -279,6 +279,9 @@ def describe_logins() -> list[str]:
             else "Administrator"
         )
         lines.append(f"  {username:<10} {full_name:<18} {what}")
+    lines.append(
+        "  evaluator01 … evaluator40: the evaluation panel (one declared a conflict)"
+    )
     return lines
 
 
