@@ -1,6 +1,6 @@
 """Evaluation pages, all under /procurements/<pk>/ (namespace "evaluation")."""
 
-from evaluation.views import consensus, scoring, setup
+from evaluation.views import award_letters, consensus, scoring, setup
 
 app_name = "evaluation"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *setup.urlpatterns,
     *scoring.urlpatterns,
     *consensus.urlpatterns,
+    *award_letters.urlpatterns,
 ]

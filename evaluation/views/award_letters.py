@@ -1,0 +1,185 @@
+"""Award letters: the page listing one letter per vendor, each letter as a
+PDF and all of them as one .zip.
+
+Access: strangers to the procurement get 404; everyone but the lead and (once
+the results are released or the evaluation locked) management gets 403.
+Letters are final decisions: while they cannot be written (evaluation not
+locked, provisional results, no single winner) the page says why and the
+downloads answer 409 with the same reasons. Every download is recorded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from evaluation import access
+from evaluation.models import Evaluation
+from evaluation.reports.award_letters import (
+    AwardLetterSet,
+    LetterKind,
+    award_letter_set,
+    render_award_letter_pdf,
+)
+from procurement.access import procurement_roles
+from procurement.services.reports import report_download_record
+
+PDF = "application/pdf"
+
+
+def _evaluation(request: HttpRequest, pk: int, evaluation_pk: int) -> Evaluation:
+    evaluation = access.get_evaluation_for_user(request.user, pk, evaluation_pk)
+    if not access.may_download_evaluation_reports(request.user, evaluation):
+        raise PermissionDenied
+    return evaluation
+
+
+def _page(
+    request: HttpRequest, letter_set: AwardLetterSet, *, status: int = 200
+) -> HttpResponse:
+    evaluation = letter_set.evaluation
+    procurement = evaluation.procurement
+    roles = procurement_roles(request.user, procurement)
+    names = letter_set.filenames()
+    rows = [
+        {
+            "vendor": letter.vendor,
+            "kind": letter.kind,
+            "award": letter.kind is LetterKind.AWARD,
+            "excluded": letter.kind is LetterKind.EXCLUDED,
+            "rank": letter.rank,
+            "filename": names[letter.tender_id],
+            "url": reverse(
+                "evaluation:award-letter",
+                kwargs={
+                    "pk": procurement.pk,
+                    "evaluation_pk": evaluation.pk,
+                    "tender_pk": letter.tender_id,
+                },
+            ),
+        }
+        for letter in letter_set.letters
+    ]
+    return render(
+        request,
+        "evaluation/award_letters.html",
+        {
+            "procurement": procurement,
+            "evaluation": evaluation,
+            "letter_set": letter_set,
+            "rows": rows,
+            "winner": letter_set.letters[0].winner if letter_set.letters else "",
+            "nav_is_lead": access.LEAD in roles,
+            "nav_scores": access.LEAD in roles or access.EVALUATOR in roles,
+        },
+        status=status,
+    )
+
+
+@require_safe
+def award_letters(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
+    """The letters per vendor with their download links, or why there are none."""
+    evaluation = _evaluation(request, pk, evaluation_pk)
+    return _page(request, award_letter_set(evaluation, user=request.user))
+
+
+@require_safe
+def award_letter(
+    request: HttpRequest, pk: int, evaluation_pk: int, tender_pk: int
+) -> HttpResponse:
+    """One vendor's letter as a PDF."""
+    evaluation = _evaluation(request, pk, evaluation_pk)
+    letter_set = award_letter_set(evaluation, user=request.user, tender_id=tender_pk)
+    if letter_set.refusals:
+        return _page(request, letter_set, status=409)
+    letter = letter_set.letter(tender_pk)
+    if letter is None:
+        raise Http404
+    filename = letter_set.filenames()[letter.tender_id]
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=PDF)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    handle = tempfile.TemporaryFile()
+    try:
+        render_award_letter_pdf(evaluation, letter, handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report="award-letter",
+        procurement=evaluation.procurement,
+        label=letter.vendor,
+        filename=filename,
+    )
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=PDF)
+
+
+@require_safe
+def award_letters_zip(
+    request: HttpRequest, pk: int, evaluation_pk: int
+) -> HttpResponse:
+    """Every vendor's letter in one .zip."""
+    evaluation = _evaluation(request, pk, evaluation_pk)
+    letter_set = award_letter_set(evaluation, user=request.user)
+    if letter_set.refusals:
+        return _page(request, letter_set, status=409)
+    reference = slugify(evaluation.procurement.reference) or "kravspor"
+    filename = (
+        f"{reference}-{evaluation.round.number}-{slugify(_('award letters'))}.zip"
+    )
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    handle = tempfile.TemporaryFile()
+    try:
+        names = letter_set.filenames()
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for letter in letter_set.letters:
+                with archive.open(names[letter.tender_id], "w") as member:
+                    render_award_letter_pdf(evaluation, letter, member)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report="award-letters-zip",
+        procurement=evaluation.procurement,
+        label=str(evaluation.round),
+        filename=filename,
+    )
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/zip"
+    )
+
+
+urlpatterns = [
+    # /procurements/<pk>/evaluations/<evaluation_pk>/reports/award-letters/…
+    path(
+        "evaluations/<int:evaluation_pk>/reports/award-letters/",
+        award_letters,
+        name="award-letters",
+    ),
+    path(
+        "evaluations/<int:evaluation_pk>/reports/award-letters.zip",
+        award_letters_zip,
+        name="award-letters-zip",
+    ),
+    path(
+        "evaluations/<int:evaluation_pk>/reports/award-letters/<int:tender_pk>.pdf",
+        award_letter,
+        name="award-letter",
+    ),
+]
