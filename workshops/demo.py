@@ -5,11 +5,12 @@ per scale unit.
 
 Runs after the specification (order 65). The chapters of the demo
 specification are the workshop areas. Accepted and merged inputs are linked
-to requirements of their area that the raising organisations had already
-raised, so the triage rule "the raisers become stakeholders" holds without
-touching requirements after the published baseline. A few areas never hear a
-GP, so the dashboard's balance flags show. Everything is written in bulk;
-every choice comes from ``world.rng``, so each build is the same.
+to requirements of their area, mostly ones the raising organisations had
+raised, a third to requirements another level's input went to; as triage
+does on a page, the raisers become the requirement's stakeholders. A few
+areas never hear a GP, so the dashboard's balance flags show. Everything is
+written in bulk; every choice comes from ``world.rng``, so each build is the
+same.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from simple_history.utils import bulk_create_with_history
 from procurement.demo import DemoWorld, demo_step
 from procurement.demo_specification import ACTIONS, AREAS, CONTEXTS, ROLES, STATEMENTS
 from procurement.models import Organisation, Requirement, RequirementStakeholder
+from procurement.models.specification import snapshot_hash
 from workshops.models import Attendance, Input, Participant, Workshop
 
 WORKSHOPS_PER_SCALE = 100
@@ -215,6 +217,7 @@ REJECTION_REASONS = [
 DUPLICATE_REASON = "Samme innspill er registrert tidligere."
 # Shares of all inputs by triage outcome.
 LINKED_SHARE = 0.55
+CROSS_LEVEL_SHARE = 0.33
 ACCEPTED_OF_LINKED = 40 / 55
 DUPLICATE_SHARE = 0.10
 REJECTED_SHARE = 0.10
@@ -476,7 +479,8 @@ def _inputs(world, rng, procurement, workshops_, chapters, staff) -> int:
                     kind=_pick(rng, KIND_MIX),
                 )
             )
-    _triage(rng, drafts, requirements)
+    levels = dict(Organisation.objects.values_list("pk", "level"))
+    _triage(rng, drafts, requirements, levels)
     areas = {area.number: area for area in AREAS}
     for draft in drafts:
         if draft.original is None:
@@ -547,7 +551,53 @@ def _inputs(world, rng, procurement, workshops_, chapters, staff) -> int:
         ),
         batch_size=5000,
     )
+    _add_raisers(procurement, drafts, requirements, staff)
     return len(drafts)
+
+
+def _add_raisers(procurement, drafts, requirements, staff) -> None:
+    """What triage does on a page: accepting or linking an input adds its
+    raising organisations to the requirement's stakeholders (raised)."""
+    raised = {
+        (requirement, organisation)
+        for (_, organisation), ids in requirements.items()
+        for requirement in ids
+    }
+    missing = sorted(
+        {
+            (requirement, organisation)
+            for draft in drafts
+            for requirement in draft.requirements
+            for organisation in draft.organisations
+        }
+        - raised
+    )
+    bulk_create_with_history(
+        [
+            RequirementStakeholder(
+                requirement_id=requirement,
+                organisation_id=organisation,
+                relation=RequirementStakeholder.Relation.RAISED,
+            )
+            for requirement, organisation in missing
+        ],
+        RequirementStakeholder,
+        batch_size=2000,
+        default_user=staff,
+    )
+    # The requirements changed: a new version (an edit form loaded before
+    # cannot save over it) and a fresh fingerprint against the baseline.
+    changed = list(
+        Requirement.objects.filter(pk__in={requirement for requirement, _ in missing})
+        .select_related("section")
+        .prefetch_related("tags", "stakeholder_links__organisation")
+    )
+    for requirement in changed:
+        requirement.version += 1
+        requirement.content_hash = snapshot_hash(requirement.snapshot())
+    Requirement.objects.bulk_update(
+        changed, ["version", "content_hash"], batch_size=2000
+    )
 
 
 def _raised_requirements(procurement) -> dict[tuple[str, int], list[int]]:
@@ -570,9 +620,16 @@ def _raised_requirements(procurement) -> dict[tuple[str, int], list[int]]:
     return found
 
 
-def _triage(rng: random.Random, drafts: list[_Draft], requirements) -> None:
+def _triage(
+    rng: random.Random, drafts: list[_Draft], requirements, levels: dict[int, str]
+) -> None:
     """Decide each draft's outcome: 55 % linked to requirements (40 accepted,
-    15 merged), 10 % duplicates, 10 % rejected, the rest still new."""
+    15 merged), 10 % duplicates, 10 % rejected, the rest still new.
+
+    A linked input mostly goes to a requirement its organisations raised; one
+    in three joins a requirement of its area that another level's input
+    already went to, so requirements hear several levels where the area
+    does (the collaboration balance)."""
     total = len(drafts)
     candidates: dict[int, list[int]] = {}
     for index, draft in enumerate(drafts):
@@ -587,13 +644,29 @@ def _triage(rng: random.Random, drafts: list[_Draft], requirements) -> None:
     rng.shuffle(linkable)
     linked = linkable[: round(total * LINKED_SHARE)]
     accepted = round(len(linked) * ACCEPTED_OF_LINKED)
+    # Requirements already reached, per area and level of the raisers.
+    reached: dict[tuple[str, str], list[int]] = defaultdict(list)
     for position, index in enumerate(linked):
         draft = drafts[index]
         draft.status = Status.ACCEPTED if position < accepted else Status.MERGED
         choices = candidates[index]
-        draft.requirements = [rng.choice(choices)]
-        if len(choices) > 1 and rng.random() < 0.15:
-            draft.requirements = sorted(set(draft.requirements) | {rng.choice(choices)})
+        draft_levels = {levels.get(o) for o in draft.organisations}
+        others = [
+            requirement
+            for (area, level), ids in sorted(reached.items())
+            if area == draft.area_number and level not in draft_levels
+            for requirement in ids
+        ]
+        if others and rng.random() < CROSS_LEVEL_SHARE:
+            draft.requirements = [rng.choice(others)]
+        else:
+            draft.requirements = [rng.choice(choices)]
+            if len(choices) > 1 and rng.random() < 0.15:
+                draft.requirements = sorted(
+                    set(draft.requirements) | {rng.choice(choices)}
+                )
+        for level in draft_levels:
+            reached[(draft.area_number, level)].extend(draft.requirements)
     chosen = set(linked)
     rest = [index for index in range(total) if index not in chosen]
     rng.shuffle(rest)

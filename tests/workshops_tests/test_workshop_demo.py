@@ -102,8 +102,8 @@ class WorkshopDemoTests(TestCase):
             self.assertEqual(
                 link.requirement.section.number.split(".")[0], link.input.area.number
             )
-        # The raising organisations already raised the requirement, so the
-        # published baseline still tells the truth about its stakeholders.
+        # As on the triage page, the raising organisations are among the
+        # requirement's stakeholders (raised).
         raisers = Input.raised_by_organisations.through.objects.filter(
             input__requirements__isnull=False
         ).values_list("input__requirements", "organisation")
@@ -135,3 +135,12 @@ class WorkshopDemoTests(TestCase):
             ).count(),
             200,
         )
+
+    def test_areas_with_every_voice_have_requirements_heard_by_all_three_levels(self):
+        board = dashboard(self.procurement)
+        areas = {area.key: area for area in board.areas}
+        for number in workshop_demo.AREAS_WITHOUT_GP:
+            self.assertEqual(areas[number].all_levels, 0)
+        self.assertGreater(areas["1"].all_levels, 0)
+        self.assertGreater(areas["4"].all_levels, 0)
+        self.assertLess(areas["1"].all_levels, areas["1"].traced)
