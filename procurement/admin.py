@@ -13,6 +13,7 @@ from procurement.models import (
     PriceLine,
     Procurement,
     Programme,
+    ReportDownload,
     Response,
     Tender,
     TenderRound,
@@ -150,6 +151,26 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "object_repr", "actor", "procurement"]
     list_filter = ["action"]
     search_fields = ["object_repr", "action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(admin.ModelAdmin):
+    """The record of report downloads is written by the report views only."""
+
+    list_display = ["downloaded_at", "user", "procurement", "report", "label"]
+    list_filter = ["report", "procurement"]
+    search_fields = ["user__username", "label", "filename"]
+    list_select_related = ["user", "procurement"]
+    date_hierarchy = "downloaded_at"
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +14,13 @@ from procurement.models import (
     Organisation,
     PageFeedback,
     Procurement,
+    ReportDownload,
     Requirement,
     RequirementStakeholder,
     Section,
     Tag,
 )
+from procurement.report_list import report_codes, report_name
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -226,3 +229,56 @@ class PageFeedbackFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.exclude(comment="") if value else queryset.filter(comment="")
+
+
+def _report_choices() -> list[tuple[str, str]]:
+    """Every named report code, and any recorded code nobody has named."""
+    named = report_codes()
+    known = {code for code, _name in named}
+    stored = (
+        ReportDownload.objects.exclude(report__in=known)
+        .order_by("report")
+        .values_list("report", flat=True)
+        .distinct()
+    )
+    return named + [(code, report_name(code)) for code in stored]
+
+
+class ReportDownloadFilter(django_filters.FilterSet):
+    procurement = django_filters.ModelChoiceFilter(
+        label=_("Procurement"),
+        queryset=Procurement.objects.order_by("reference"),
+        empty_label=_("All procurements"),
+    )
+    report = django_filters.ChoiceFilter(
+        label=_("Report"), choices=_report_choices, empty_label=_("All reports")
+    )
+    user = django_filters.ModelChoiceFilter(
+        label=_("User"),
+        queryset=get_user_model()
+        .objects.filter(pk__in=ReportDownload.objects.values("user"))
+        .order_by("username"),
+        empty_label=_("All users"),
+    )
+    downloaded_after = django_filters.DateFilter(
+        label=_("Downloaded from"),
+        field_name="downloaded_at",
+        lookup_expr="date__gte",
+        widget=DateInput,
+    )
+    downloaded_before = django_filters.DateFilter(
+        label=_("Downloaded until"),
+        field_name="downloaded_at",
+        lookup_expr="date__lte",
+        widget=DateInput,
+    )
+
+    class Meta:
+        model = ReportDownload
+        fields = [
+            "procurement",
+            "report",
+            "user",
+            "downloaded_after",
+            "downloaded_before",
+        ]

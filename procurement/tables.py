@@ -14,8 +14,10 @@ from procurement.models import (
     Organisation,
     PageFeedback,
     Procurement,
+    ReportDownload,
     Requirement,
 )
+from procurement.report_list import report_name
 
 
 class CappedPaginator(Paginator):
@@ -197,3 +199,37 @@ class PageFeedbackTable(tables.Table):
         model = PageFeedback
         fields = ["created_at", "path", "found", "comment", "language"]
         order_by = "-created_at"
+
+
+class ReportDownloadTable(tables.Table):
+    downloaded_at = tables.DateTimeColumn(
+        verbose_name=_("Downloaded"), format="SHORT_DATETIME_FORMAT"
+    )
+    user = tables.Column(verbose_name=_("User"), order_by="user__username")
+    procurement = tables.Column(
+        verbose_name=_("Procurement"),
+        order_by="procurement__reference",
+        linkify=lambda record: (
+            reverse("procurement:procurement-reports", args=[record.procurement_id])
+            if record.procurement_id
+            else None
+        ),
+    )
+    report = tables.Column(verbose_name=_("Report"))
+    label = tables.Column(verbose_name=_("Which"), empty_values=("",))
+    filename = tables.Column(verbose_name=_("File name"), empty_values=("",))
+
+    class Meta:
+        model = ReportDownload
+        fields = ["downloaded_at", "user", "procurement", "report", "label", "filename"]
+        order_by = "-downloaded_at"
+        empty_text = _("No report downloads match.")
+
+    def render_user(self, record: ReportDownload) -> str:
+        return record.user.get_full_name() or record.user.get_username()
+
+    def render_procurement(self, record: ReportDownload) -> str:
+        return record.procurement.reference
+
+    def render_report(self, record: ReportDownload) -> str:
+        return report_name(record.report)

@@ -10,6 +10,8 @@ from django.views.i18n import set_language
 from procurement.views import core as views
 from procurement.views import (
     feedback,
+    procurement_dashboard,
+    reports,
     spec_excel,
     spec_pdf,
     spec_reqif,
@@ -66,6 +68,11 @@ core_patterns = [
     path("procurements/<int:pk>/", include(spec_pdf.urlpatterns)),
     # /procurements/<pk>/rounds/, tenders/
     path("procurements/<int:pk>/", include(tenders.urlpatterns)),
+    # /procurements/<pk>/dashboard/
+    path("procurements/<int:pk>/", include(procurement_dashboard.urlpatterns)),
+    # /procurements/<pk>/reports/ and /report-downloads/
+    path("procurements/<int:pk>/", include(reports.urlpatterns)),
+    *reports.core_urlpatterns,
     # /feedback/
     *feedback.urlpatterns,
 ]

@@ -24,6 +24,7 @@ from procurement.documents.safety import UploadProblem
 from procurement.documents.uploads import PendingUploads
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
 from procurement.models import Baseline, Procurement
+from procurement.services.reports import report_download_record
 from procurement.spec_excel import (
     ImportPlan,
     PlanOutdated,
@@ -68,10 +69,18 @@ def spec_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     buffer = io.BytesIO()
     write_specification_xlsx(procurement, buffer, baseline=baseline)
     buffer.seek(0)
+    filename = export_filename(procurement, baseline)
+    report_download_record(
+        user=request.user,
+        report="spec-xlsx",
+        procurement=procurement,
+        label=baseline.label if baseline else "",
+        filename=filename,
+    )
     return FileResponse(
         buffer,
         as_attachment=True,
-        filename=export_filename(procurement, baseline),
+        filename=filename,
         content_type=XLSX_CONTENT_TYPE,
     )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.models import Baseline, Procurement
+from procurement.services.reports import report_download_record
 from procurement.spec_pdf import write_specification_pdf
 
 
@@ -53,6 +54,13 @@ def spec_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         handle.close()
         raise
     handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report="spec-pdf",
+        procurement=procurement,
+        label=baseline.label if baseline else "",
+        filename=filename,
+    )
     return FileResponse(
         handle,
         as_attachment=True,

@@ -24,6 +24,7 @@ from procurement.access import get_procurement_for_user
 from procurement.documents.safety import UploadProblem, check_upload_size
 from procurement.documents.uploads import PendingUploads
 from procurement.models import Baseline, Procurement, Requirement
+from procurement.services.reports import report_download_record
 from procurement.spec_reqif import (
     ImportPlan,
     PlanOutdated,
@@ -243,10 +244,18 @@ def spec_export_reqif(request: HttpRequest, pk: int) -> HttpResponse:
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     write_reqif(out, procurement=procurement, baseline=baseline)
     out.seek(0)
+    filename = export_filename(procurement, baseline)
+    report_download_record(
+        user=request.user,
+        report="spec-reqif",
+        procurement=procurement,
+        label=baseline.label if baseline else "",
+        filename=filename,
+    )
     return FileResponse(
         out,
         as_attachment=True,
-        filename=export_filename(procurement, baseline),
+        filename=filename,
         content_type="application/xml",
     )
 

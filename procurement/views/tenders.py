@@ -35,6 +35,7 @@ from procurement.documents.xlsx import XLSX_CONTENT_TYPE
 from procurement.models import PriceLine, Response, Tender, TenderRound
 from procurement.selectors import tenders as selectors
 from procurement.services import tenders as services
+from procurement.services.reports import report_download_record
 from procurement.tables import CappedPaginator
 from procurement.tenders.access import (
     get_procurement_for_tenders,
@@ -228,6 +229,13 @@ def round_opening_pdf(request: HttpRequest, pk: int, round_pk: int) -> HttpRespo
         handle.close()
         raise
     handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report="opening-record",
+        procurement=round.procurement,
+        label=round.name,
+        filename=filename,
+    )
     return FileResponse(
         handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
@@ -239,10 +247,18 @@ def round_answer_sheet(request: HttpRequest, pk: int, round_pk: int) -> HttpResp
     buffer = io.BytesIO()
     write_answer_sheet(round, buffer)
     buffer.seek(0)
+    filename = answer_sheet_filename(round)
+    report_download_record(
+        user=request.user,
+        report="answer-sheet",
+        procurement=round.procurement,
+        label=round.name,
+        filename=filename,
+    )
     return FileResponse(
         buffer,
         as_attachment=True,
-        filename=answer_sheet_filename(round),
+        filename=filename,
         content_type=XLSX_CONTENT_TYPE,
     )
 

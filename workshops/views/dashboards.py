@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
+from procurement.services.reports import report_download_record
 from workshops import reports
 from workshops.access import get_workshop_for_user
 from workshops.charts import dashboard_charts, svg
@@ -49,10 +50,18 @@ def workshop_report(request: HttpRequest, pk: int, workshop_pk: int) -> HttpResp
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     reports.write_workshop_report(workshop, out)
     out.seek(0)
+    filename = reports.workshop_report_filename(workshop)
+    report_download_record(
+        user=request.user,
+        report="workshop-report",
+        procurement=workshop.procurement,
+        label=workshop.title,
+        filename=filename,
+    )
     return FileResponse(
         out,
         as_attachment=True,
-        filename=reports.workshop_report_filename(workshop),
+        filename=filename,
         content_type="application/pdf",
     )
 
@@ -66,10 +75,17 @@ def participation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     reports.write_participation_pdf(procurement, out)
     out.seek(0)
+    filename = reports.participation_filename(procurement, "pdf")
+    report_download_record(
+        user=request.user,
+        report="participation-pdf",
+        procurement=procurement,
+        filename=filename,
+    )
     return FileResponse(
         out,
         as_attachment=True,
-        filename=reports.participation_filename(procurement, "pdf"),
+        filename=filename,
         content_type="application/pdf",
     )
 
@@ -80,10 +96,17 @@ def participation_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     reports.write_participation_xlsx(procurement, out)
     out.seek(0)
+    filename = reports.participation_filename(procurement, "xlsx")
+    report_download_record(
+        user=request.user,
+        report="participation-xlsx",
+        procurement=procurement,
+        filename=filename,
+    )
     return FileResponse(
         out,
         as_attachment=True,
-        filename=reports.participation_filename(procurement, "xlsx"),
+        filename=filename,
         content_type=XLSX_CONTENT_TYPE,
     )
 

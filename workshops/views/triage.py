@@ -34,6 +34,7 @@ from django_tables2 import SingleTableMixin
 from procurement.access import can_edit_procurement, get_procurement_for_user
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
 from procurement.models import Organisation, Procurement
+from procurement.services.reports import report_download_record
 from procurement.tables import CappedPaginationMixin
 from workshops.forms.triage import (
     BulkTriageForm,
@@ -540,10 +541,17 @@ def trace_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     buffer = io.BytesIO()
     write_trace_matrix(procurement, buffer)
     buffer.seek(0)
+    filename = matrix_filename(procurement)
+    report_download_record(
+        user=request.user,
+        report="trace-matrix",
+        procurement=procurement,
+        filename=filename,
+    )
     return FileResponse(
         buffer,
         as_attachment=True,
-        filename=matrix_filename(procurement),
+        filename=filename,
         content_type=XLSX_CONTENT_TYPE,
     )
 
