@@ -1,6 +1,6 @@
 """Evaluation pages, all under /procurements/<pk>/ (namespace "evaluation")."""
 
-from evaluation.views import award_letters, consensus, scoring, setup
+from evaluation.views import award_letters, consensus, report_pdf, scoring, setup
 
 app_name = "evaluation"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *scoring.urlpatterns,
     *consensus.urlpatterns,
     *award_letters.urlpatterns,
+    *report_pdf.urlpatterns,
 ]

@@ -1,0 +1,75 @@
+"""The evaluation report (PDF) download, for the lead and, once the results
+are released or the evaluation locked, for management.
+
+URL patterns for this topic, included under /procurements/<pk>/."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from evaluation import access
+from evaluation.models import Evaluation
+from evaluation.reports.report_pdf import write_evaluation_report_pdf
+from procurement.services.reports import report_download_record
+
+REPORT = "evaluation-report"
+
+
+def report_filename(evaluation: Evaluation) -> str:
+    """Like kravspor-HP-EPJ-2016-runde-1-evalueringsrapport.pdf."""
+    reference = re.sub(
+        r"[^A-Za-z0-9._-]+", "-", evaluation.procurement.reference
+    ).strip("-")
+    return (
+        f"kravspor-{reference or evaluation.procurement_id}-runde-"
+        f"{evaluation.round.number}-evalueringsrapport.pdf"
+    )
+
+
+@require_safe
+def report_pdf(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
+    """The report as the reader may see it (sealed prices stay hidden from
+    management). HEAD answers with the headers only and records nothing."""
+    evaluation = access.get_evaluation_for_user(request.user, pk, evaluation_pk)
+    if not access.may_download_evaluation_reports(request.user, evaluation):
+        raise PermissionDenied
+    filename = report_filename(evaluation)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    # Built into a temporary file on disk, then streamed from there.
+    handle = tempfile.TemporaryFile()
+    try:
+        write_evaluation_report_pdf(evaluation, handle, user=request.user)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report=REPORT,
+        procurement=evaluation.procurement,
+        label=_("Evaluation report (PDF): %(evaluation)s") % {"evaluation": evaluation},
+        filename=filename,
+    )
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+urlpatterns = [
+    # /procurements/<pk>/evaluations/<evaluation_pk>/reports/report.pdf
+    path(
+        "evaluations/<int:evaluation_pk>/reports/report.pdf",
+        report_pdf,
+        name="report-pdf",
+    ),
+]
