@@ -360,6 +360,38 @@ class LetterContentTests(LockedWorld):
             write_award_letter_pdf(self.reload(), self.tenders["Epsilon"], io.BytesIO())
 
 
+class MoneyLetterTests(LockedWorld):
+    """The same world with quality priced in money: the lowest E wins."""
+
+    @classmethod
+    def setUpTestData(cls):
+        ConsensusWorld.setUpTestData.__func__(cls)
+        Evaluation.objects.filter(pk=cls.evaluation.pk).update(
+            award_model=Evaluation.AwardModel.MONEY
+        )
+        cls.evaluation.refresh_from_db()
+        finish(cls)
+
+    def test_letters_show_the_evaluated_prices_that_decide(self):
+        _data, results = evaluation_results(self.reload())
+        winner = results.tender(results.winner)
+        for vendor in ("Alfa", "Beta", "Gamma"):
+            with self.subTest(vendor):
+                text = self.letter(vendor)
+                own = results.tender(self.tenders[vendor].pk)
+                self.assertIn("quality priced in money", text)
+                self.assertNotIn(" Total ", text)
+                with translation.override("en"):
+                    money = [
+                        formats.number_format(
+                            engine.display_price(t.money_value), 0, force_grouping=True
+                        )
+                        for t in ((winner,) if own is winner else (own, winner))
+                    ]
+                self.assertIn(f"Evaluated price E (NOK) {' '.join(money)}", text)
+                self.assertIn(f"The winner: {winner.name}.", text)
+
+
 class LetterPageTests(LockedWorld):
     def test_management_downloads_a_letter_and_it_is_recorded(self):
         self.login(self.manager)
