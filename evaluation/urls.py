@@ -1,6 +1,13 @@
 """Evaluation pages, all under /procurements/<pk>/ (namespace "evaluation")."""
 
-from evaluation.views import award_letters, consensus, report_pdf, scoring, setup
+from evaluation.views import (
+    award_letters,
+    consensus,
+    report_pdf,
+    report_workbook,
+    scoring,
+    setup,
+)
 
 app_name = "evaluation"
 
@@ -10,4 +17,5 @@ urlpatterns = [
     *consensus.urlpatterns,
     *award_letters.urlpatterns,
     *report_pdf.urlpatterns,
+    *report_workbook.urlpatterns,
 ]
