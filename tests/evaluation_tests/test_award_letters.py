@@ -25,6 +25,7 @@ from evaluation.reports.award_letters import (
     LetterKind,
     Rejection,
     build_award_letters,
+    compare_items,
     letter_filename,
     letter_refusals,
     standstill_end,
@@ -153,6 +154,26 @@ class PureLetterTests(SimpleTestCase):
             [(r.label, r.winner_justification) for r in quality.weaker],
             [("FUNK-0001 Legemiddelliste", "B har delvis liste")],
         )
+
+    def test_only_the_heaviest_differences_are_listed_and_the_rest_counted(self):
+        criterion = engine.Criterion(
+            Q, "Kvalitet", D(1), requirement_weights={1: 1, 2: 1, 3: 1, 4: 2}
+        )
+        consensus = {("W", engine.req_item(r)): D(9) for r in (1, 2, 3, 4)}
+        consensus |= {
+            ("O", engine.req_item(r)): D(v) for r, v in ((1, 8), (2, 5), (3, 6), (4, 7))
+        }
+        data = engine.EvaluationData(
+            criteria=[criterion],
+            tenders=[engine.Tender("W", "W"), engine.Tender("O", "O")],
+            consensus=consensus,
+        )
+        (found,) = compare_items(
+            data, "W", "O", justifications={}, item_labels={}, limit=2
+        )
+        # Differences × weights: req 2: 4, req 4: 2·2 = 4, req 3: 3, req 1: 1.
+        self.assertEqual([r.label for r in found.stronger], ["req:2", "req:4"])
+        self.assertEqual((found.stronger_left_out, found.weaker_left_out), (2, 0))
 
     def test_the_winners_letter_compares_with_the_tender_ranked_second(self):
         data, results = world()

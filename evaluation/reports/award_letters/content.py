@@ -19,6 +19,12 @@ from django.utils.translation import gettext as _
 
 from evaluation import results as engine
 
+# A letter names the heaviest differences per criterion and direction and
+# counts the rest: with thousands of requirements, a complete list would run
+# to a hundred pages.
+REASONS_PER_DIRECTION = 5
+
+
 # The letters' plain data ----------------------------------------------------
 
 
@@ -65,6 +71,9 @@ class CriterionReasons:
     name: str
     stronger: tuple[ItemReason, ...]
     weaker: tuple[ItemReason, ...]
+    # Items of less weight left out of ``stronger`` / ``weaker``.
+    stronger_left_out: int = 0
+    weaker_left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,10 +180,12 @@ def compare_items(
     *,
     justifications: Mapping[tuple[Hashable, engine.ItemKey], str],
     item_labels: Mapping[engine.ItemKey, str],
+    limit: int | None = REASONS_PER_DIRECTION,
 ) -> tuple[CriterionReasons, ...]:
     """Per quality leaf, the items whose consensus scores differ between the
     winner and the other tender; the heaviest differences (item weight ×
-    score difference) first. Items without two consensus scores are left out."""
+    score difference) first, at most ``limit`` each way (the rest counted).
+    Items without two consensus scores are left out."""
     parents = {c.parent_id for c in data.criteria}
     found = []
     for criterion in data.criteria:
@@ -199,21 +210,28 @@ def compare_items(
             )
             impact = weight * abs(ours - theirs)
             (stronger if ours > theirs else weaker).append((impact, reason))
+        stronger_kept, weaker_kept = (
+            _heaviest_first(stronger, limit),
+            _heaviest_first(weaker, limit),
+        )
         found.append(
             CriterionReasons(
                 criterion_id=criterion.id,
                 name=criterion.name,
-                stronger=_heaviest_first(stronger),
-                weaker=_heaviest_first(weaker),
+                stronger=stronger_kept,
+                weaker=weaker_kept,
+                stronger_left_out=len(stronger) - len(stronger_kept),
+                weaker_left_out=len(weaker) - len(weaker_kept),
             )
         )
     return tuple(found)
 
 
 def _heaviest_first(
-    reasons: list[tuple[Decimal, ItemReason]],
+    reasons: list[tuple[Decimal, ItemReason]], limit: int | None
 ) -> tuple[ItemReason, ...]:
-    return tuple(r for _i, r in sorted(reasons, key=lambda p: (-p[0], p[1].label)))
+    ordered = sorted(reasons, key=lambda p: (-p[0], p[1].label))
+    return tuple(r for _i, r in ordered[:limit])
 
 
 def build_award_letters(
@@ -226,6 +244,7 @@ def build_award_letters(
     letter_date: datetime.date,
     standstill_days: int,
     tender_ids: Iterable[Hashable] | None = None,
+    reasons_limit: int | None = REASONS_PER_DIRECTION,
 ) -> list[AwardLetter]:
     """One letter per tender of ``results`` (or per tender in ``tender_ids``),
     in the results' order. Call only when ``letter_refusals`` is empty: a
@@ -258,6 +277,7 @@ def build_award_letters(
                 compared,
                 justifications=justifications,
                 item_labels=item_labels,
+                limit=reasons_limit,
             )
         lines = tuple(
             PointsLine(

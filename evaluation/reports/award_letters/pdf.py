@@ -10,12 +10,12 @@ from typing import IO
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     NextPageTemplate,
     Spacer,
     Table,
@@ -39,6 +39,7 @@ from procurement.documents.pdf import (
     Heading,
     KravsporDocTemplate,
     para,
+    section_break,
     styles,
     table_chunks,
 )
@@ -289,31 +290,31 @@ def _reasons(letter: AwardLetter, width: float) -> list[Flowable]:
     ]
     widths = [5 * cm, 1.5 * cm, 1.5 * cm, width - 8 * cm]
     for criterion in letter.reasons:
-        block: list[Flowable] = [
-            Heading(
-                criterion.name,
-                key=f"reasons-{criterion.criterion_id}",
-                level=1,
-            )
-        ]
+        # A heading never stands alone at the foot of a page; the tables
+        # themselves split between rows and repeat their header.
+        parts.append(section_break(4 * cm))
+        parts.append(
+            Heading(criterion.name, key=f"reasons-{criterion.criterion_id}", level=1)
+        )
         if not criterion.stronger and not criterion.weaker:
-            block.append(
+            parts.append(
                 para(
                     _("Both tenders got the same consensus scores on this criterion."),
                     "note",
                 )
             )
-            parts.append(KeepTogether(block))
             continue
-        for reasons, title in (
+        for reasons, left_out, title in (
             (
                 criterion.stronger,
+                criterion.stronger_left_out,
                 _("Where your tender scored higher")
                 if award
                 else _("Where the winner's tender scored higher"),
             ),
             (
                 criterion.weaker,
+                criterion.weaker_left_out,
                 _("Where your tender scored lower")
                 if award
                 else _("Where the winner's tender scored lower"),
@@ -321,7 +322,9 @@ def _reasons(letter: AwardLetter, width: float) -> list[Flowable]:
         ):
             if not reasons:
                 continue
-            tables = list(
+            parts.append(section_break(3 * cm))
+            parts.append(para(title, "h3"))
+            parts.extend(
                 table_chunks(
                     header,
                     _reason_rows(reasons),
@@ -329,13 +332,20 @@ def _reasons(letter: AwardLetter, width: float) -> list[Flowable]:
                     rows_per_chunk=15,
                 )
             )
-            block.append(para(title, "h3"))
-            block.append(tables[0])
-            parts.append(KeepTogether(block))
-            parts.extend(tables[1:])
-            block = []
-        if block:
-            parts.append(KeepTogether(block))
+            if left_out:
+                parts.append(
+                    para(
+                        ngettext(
+                            "The heaviest differences are listed: %(count)s more "
+                            "item of less weight differs the same way.",
+                            "The heaviest differences are listed: %(count)s more "
+                            "items of less weight differ the same way.",
+                            left_out,
+                        )
+                        % {"count": left_out},
+                        "note",
+                    )
+                )
     return parts
 
 
