@@ -66,7 +66,10 @@ def _page(
                 },
             ),
         }
-        for letter in letter_set.letters
+        for letter in sorted(
+            letter_set.letters,
+            key=lambda x: (x.rank is None, x.rank or 0, x.vendor),
+        )
     ]
     return render(
         request,
