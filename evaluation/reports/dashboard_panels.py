@@ -43,8 +43,8 @@ from evaluation.selectors.scoring import SCORED_TENDER_STATUSES, CriteriaTree
 from procurement.contributions import DashboardPanel, register_dashboard_panels
 from procurement.models import Procurement, Tender
 
-# Results of a locked evaluation cannot change: kept for a day per reader's
-# view of them (prices seen or not) and language.
+# What can no longer change (a locked evaluation's results, the score counts
+# once consensus opens) is kept for a day.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -87,30 +87,52 @@ class EvaluationProgress:
         return int(100 * self.done / self.total) if self.total else 0
 
 
-def scored_counts(evaluation: Evaluation) -> dict[tuple[int, int, int], int]:
+def scored_counts(
+    evaluation: Evaluation, *, direct_criteria: list[int]
+) -> dict[tuple[int, int, int], int]:
     """Individual scores per evaluator × criterion × tender: requirement
     scores counted under the criterion their requirement is mapped to,
-    direct scores under their criterion. Two GROUP BYs; no value is read."""
-    # Straight over the scores and the mappings, as the results adapter does
-    # (the ORM would join the requirement table in between).
+    direct scores under their criterion (``direct_criteria``, the
+    evaluation's directly scored criteria). Two GROUP BYs; no value is read.
+
+    Once consensus opens (or the evaluation is locked) individual scores can
+    no longer change, so the counts are kept in the cache from then on."""
+    frozen_since = None
+    if evaluation.status in (Evaluation.Status.CONSENSUS, Evaluation.Status.LOCKED):
+        frozen_since = evaluation.consensus_opened_at or evaluation.locked_at
+    key = None
+    if frozen_since is not None:
+        key = f"kravspor:scored-counts:{evaluation.pk}:{frozen_since.timestamp()}"
+        counts = cache.get(key)
+        if counts is not None:
+            return counts
+    # Straight over the mappings and the scores, as the results adapter does
+    # (the ORM would join the requirement table in between). SQLite keeps a
+    # CROSS JOIN's order: from the few mappings into the scores' covering
+    # index (evaluation, requirement, evaluator, tender), twice as fast as
+    # the other way round at 900,000 scores; PostgreSQL plans it freely.
     sql = (
         f"SELECT s.evaluator_id, m.criterion_id, s.tender_id, COUNT(*) "
-        f"FROM {Score._meta.db_table} s "
-        f"JOIN {RequirementMapping._meta.db_table} m "
-        f"ON m.requirement_id = s.requirement_id "
-        f"AND m.evaluation_id = s.evaluation_id "
-        f"WHERE s.evaluation_id = %s GROUP BY 1, 2, 3"
+        f"FROM {RequirementMapping._meta.db_table} m "
+        f"CROSS JOIN {Score._meta.db_table} s "
+        f"WHERE m.evaluation_id = %s AND s.evaluation_id = m.evaluation_id "
+        f"AND s.requirement_id = m.requirement_id GROUP BY 1, 2, 3"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [evaluation.pk])
         counts = {(e, c, t): n for e, c, t, n in cursor.fetchall()}
+    # Direct scores by their criteria alone: those belong to this evaluation,
+    # and the criterion index reads only their rows (filtering on the
+    # evaluation too made SQLite read all of its 900,000 scores).
     for evaluator_id, criterion_id, tender_id, n in (
-        Score.objects.filter(evaluation=evaluation, criterion__isnull=False)
+        Score.objects.filter(criterion_id__in=direct_criteria)
         .order_by()
         .values_list("evaluator_id", "criterion_id", "tender_id")
         .annotate(n=Count("pk"))
     ):
         counts[evaluator_id, criterion_id, tender_id] = n
+    if key is not None:
+        cache.set(key, counts, RESULTS_CACHE_SECONDS)
     return counts
 
 
@@ -168,7 +190,14 @@ def evaluation_progress(evaluation: Evaluation) -> EvaluationProgress:
         for criterion in tree.scoreable_under(criterion_id):
             assigned[evaluator_id, criterion.pk].update(covered)
 
-    counts = scored_counts(evaluation)
+    counts = scored_counts(
+        evaluation,
+        direct_criteria=[
+            pk
+            for pk, criterion in tree.by_pk.items()
+            if criterion.method == Criterion.Method.DIRECT
+        ],
+    )
     evaluator_done: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     criterion_done: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for (evaluator_id, criterion_id), tender_ids in assigned.items():
