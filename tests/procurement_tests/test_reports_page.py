@@ -8,6 +8,8 @@ import datetime
 from unittest import mock
 
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from evaluation.models import Evaluation
@@ -218,6 +220,19 @@ class ReportsPageTests(EvaluationWorld):
         self.assertFalse(any(t.startswith("Workshop report (PDF): ") for t in entries))
         entry = entries["Workshop reports (PDF), 5 workshops"]
         self.assertEqual(entry.url, f"/procurements/{self.procurement.pk}/workshops/")
+
+    def test_the_page_costs_the_same_queries_for_many_workshops(self):
+        for day in range(6, 10):
+            make_workshop(self.procurement, f"Workshop {day}", day)
+        self.page(self.lead)
+        with mock.patch.object(workshop_report_list, "WORKSHOPS_LISTED", 3):
+            with CaptureQueriesContext(connection) as few:
+                self.page(self.lead)
+            for day in range(10, 28):
+                make_workshop(self.procurement, f"Workshop {day}", day)
+            with CaptureQueriesContext(connection) as many:
+                self.page(self.lead)
+        self.assertEqual(len(many), len(few))
 
     def test_the_page_reads_in_bokmal(self):
         response = self.page(self.manager, language="nb")
