@@ -429,6 +429,14 @@ class RequirementMapping(LockGuardMixin):
         ordering = ["criterion", "requirement__key"]
         verbose_name = _("requirement mapping")
         verbose_name_plural = _("requirement mappings")
+        indexes = [
+            # Covering index for the results adapter's evaluator × criterion
+            # sums: requirement → criterion and weight without the table.
+            models.Index(
+                fields=["evaluation", "requirement", "criterion", "weight"],
+                name="mapping_requirement_cover",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["evaluation", "requirement"],
@@ -717,6 +725,13 @@ class ConsensusScore(ScoreBase):
         ordering = ["evaluation", "tender"]
         verbose_name = _("consensus score")
         verbose_name_plural = _("consensus scores")
+        indexes = [
+            # Covering index for the results adapter's consensus read.
+            models.Index(
+                fields=["evaluation", "tender", "requirement", "criterion", "value"],
+                name="consensus_item_cover",
+            ),
+        ]
         constraints = _one_item_constraints("consensus", ["evaluation"])
 
     def __str__(self) -> str:

@@ -6,11 +6,17 @@ all call ``evaluation_results``; nothing else computes points or ranks.
 The work that grows with the number of scores is done by the database:
 
 - per tender × item: COUNT/SUM/MIN/MAX of the individual scores (one GROUP BY);
+  read only when first used: the engine needs them where consensus is missing
+  and for the spreads, so a ranking on complete consensus never reads them;
 - per evaluator × criterion × tender: Σ w·s and Σ w over the requirements the
-  evaluator scored, joined to the requirement mappings (one GROUP BY); the
-  division is done here in Decimal, as ``evaluation.results.aggregate_scores``
-  documents;
+  evaluator scored, joined to the requirement mappings (one GROUP BY over two
+  covering indexes); the division is done here in Decimal, as
+  ``evaluation.results.aggregate_scores`` documents;
 - consensus scores are one row per tender × item.
+
+Rows in the hundreds of thousands are read with the cursor and converted the
+way the ORM converts them (``_rows``), each distinct value once: the numbers
+are the ORM's to the last digit, without a Decimal built per row.
 
 Prices are read through ``procurement.selectors.tenders.evaluated_prices`` and
 left out (``None``) while the round's price envelope is sealed to the reader:
@@ -20,11 +26,11 @@ an operator running a command, who sees prices only once the envelope is open.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Count,
     DecimalField,
@@ -32,6 +38,7 @@ from django.db.models import (
     F,
     Max,
     Min,
+    QuerySet,
     Sum,
 )
 
@@ -172,11 +179,145 @@ def _item(requirement_id: int | None, criterion_id: int | None) -> engine.ItemKe
     return engine.ItemKey(engine.CRIT, criterion_id)
 
 
+class _ItemKeys(dict):
+    """One ``ItemKey`` per requirement or criterion, made on first use and
+    shared by every tender's row."""
+
+    def __missing__(self, key: tuple[int | None, int | None]) -> engine.ItemKey:
+        item = self[key] = _item(*key)
+        return item
+
+
+class _Converted(dict):
+    """A column's database values converted by the ORM's converters, each
+    distinct value converted once (scores take a few hundred values)."""
+
+    def __init__(self, converters, expression, db_connection):
+        super().__init__()
+        self.converters = converters
+        self.expression = expression
+        self.connection = db_connection
+
+    def __missing__(self, value):
+        converted = value
+        for convert in self.converters:
+            converted = convert(converted, self.expression, self.connection)
+        self[value] = converted
+        return converted
+
+
+def _identity(value):
+    return value
+
+
+def _read(
+    queryset: QuerySet, *, converted: Iterable[str]
+) -> tuple[list[tuple], dict[str, Callable]]:
+    """The raw rows of a ``values_list`` queryset and, for each column named
+    in ``converted``, the function that turns its raw value into the value the
+    ORM returns.
+
+    The statement is the ORM's own and so are the converters; on SQLite (which
+    hands out floats and ints for decimals) the converted value of each
+    distinct raw value is remembered, so 230,000 rows of scores cost a few
+    hundred Decimal conversions. The caller converts only the columns it
+    names; any other column the ORM would convert is refused here, so the
+    values are always the ORM's to the last digit."""
+    query = queryset.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    fields = [
+        *queryset._fields,
+        *(f for f in query.annotation_select if f not in queryset._fields),
+    ]
+    if not queryset._fields or fields != names:
+        # The ORM would reorder these columns; this reader does not.
+        raise ValueError("_read reads values_list querysets in select order")
+    db = queryset.db
+    db_connection = connections[db]
+    compiler = query.get_compiler(using=db)
+    sql, params = compiler.as_sql()
+    converters = compiler.get_converters(
+        [expression for expression, _sql, _alias in compiler.select]
+    )
+    wanted = set(converted)
+    unexpected = {names[i] for i in converters} - wanted
+    if unexpected:
+        raise ValueError(f"columns the ORM converts: {sorted(unexpected)}")
+    convert: dict[str, Callable] = dict.fromkeys(wanted, _identity)
+    memoise = db_connection.vendor == "sqlite"
+    for position, (functions, expression) in converters.items():
+        memo = _Converted(functions, expression, db_connection)
+        convert[names[position]] = memo.__getitem__ if memoise else memo.__missing__
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return rows, convert
+
+
+class LazyMapping(Mapping):
+    """A read-only mapping filled by ``load()`` the first time it is used.
+
+    ``engine_data`` hands the engine the individual aggregates this way: the
+    engine reads them only for items without a consensus score and for the
+    spreads, so a ranking on complete consensus never pays for them."""
+
+    __slots__ = ("_data", "_load")
+
+    def __init__(self, load: Callable[[], dict]):
+        self._load = load
+        self._data: dict | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._data is not None
+
+    def _rows(self) -> dict:
+        if self._data is None:
+            self._data = self._load()
+            self._load = None
+        return self._data
+
+    def __getitem__(self, key):
+        return self._rows()[key]
+
+    def get(self, key, default=None):
+        return self._rows().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        return key in self._rows()
+
+    def __iter__(self) -> Iterator:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def keys(self):
+        return self._rows().keys()
+
+    def items(self):
+        return self._rows().items()
+
+    def values(self):
+        return self._rows().values()
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, LazyMapping):
+            other = other._rows()
+        return self._rows() == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        state = f"{len(self._data)} items" if self._data is not None else "not read"
+        return f"<LazyMapping {state}>"
+
+
 def individual_aggregates(
     evaluation: Evaluation, tender_ids: Iterable[int]
 ) -> dict[tuple[int, engine.ItemKey], engine.Aggregate]:
     """COUNT/SUM/MIN/MAX of the individual scores per tender × item."""
-    rows = (
+    rows, convert = _read(
         Score.objects.filter(evaluation=evaluation, tender_id__in=list(tender_ids))
         .order_by()
         .values_list("tender_id", "requirement_id", "criterion_id")
@@ -185,12 +326,18 @@ def individual_aggregates(
             total=Sum("value", output_field=_SUM),
             low=Min("value"),
             high=Max("value"),
-        )
+        ),
+        converted=("n", "total", "low", "high"),
     )
-    Aggregate, item = engine.Aggregate, _item
+    Aggregate, items = engine.Aggregate, _ItemKeys()
+    n, total, low, high = (convert[name] for name in ("n", "total", "low", "high"))
     return {
-        (tender_id, item(requirement_id, criterion_id)): Aggregate(n, total, low, high)
-        for tender_id, requirement_id, criterion_id, n, total, low, high in rows
+        (tender_id, items[requirement_id, criterion_id]): Aggregate(
+            n(count), total(summed), low(lowest), high(highest)
+        )
+        for tender_id, requirement_id, criterion_id, count, summed, lowest, highest in (
+            rows
+        )
     }
 
 
@@ -201,16 +348,18 @@ def evaluator_criterion_scores(
     ``Σ w·s / Σ w`` over the mapped requirements they scored (rule 1 over
     their own scores), or their direct score of a directly scored criterion."""
     wanted = set(tender_ids)
-    # One GROUP BY over the scores joined straight to the mappings (the ORM
-    # would join the requirement table in between, a third slower at scale).
+    # One GROUP BY over the mappings joined to the scores, each read from a
+    # covering index in requirement order (mapping_requirement_cover, then
+    # score_evaluator_cover): CROSS JOIN keeps SQLite's join order, and is a
+    # plain inner join elsewhere. Straight from scores to mappings, SQLite
+    # reads every score row from the table and is four times slower.
     sql = (
         f"SELECT s.evaluator_id, m.criterion_id, s.tender_id, "
         f"SUM(s.value * m.weight), SUM(m.weight) "
-        f"FROM {Score._meta.db_table} s "
-        f"JOIN {RequirementMapping._meta.db_table} m "
-        f"ON m.requirement_id = s.requirement_id "
-        f"AND m.evaluation_id = s.evaluation_id "
-        f"WHERE s.evaluation_id = %s GROUP BY 1, 2, 3"
+        f"FROM {RequirementMapping._meta.db_table} m "
+        f"CROSS JOIN {Score._meta.db_table} s "
+        f"WHERE m.evaluation_id = %s AND s.evaluation_id = m.evaluation_id "
+        f"AND s.requirement_id = m.requirement_id GROUP BY 1, 2, 3"
     )
     result: dict[tuple[int, int, int], Decimal] = {}
     with connection.cursor() as cursor:
@@ -220,8 +369,10 @@ def evaluator_criterion_scores(
                 result[evaluator_id, criterion_id, tender_id] = _exact(
                     num, _FIVE_PLACES
                 ) / _exact(den, _THREE_PLACES)
+    # Direct scores are those without a requirement (each score has exactly
+    # one item): the covering index finds them without reading the others.
     direct = (
-        Score.objects.filter(evaluation=evaluation, criterion__isnull=False)
+        Score.objects.filter(evaluation=evaluation, requirement__isnull=True)
         .order_by()
         .values_list("evaluator_id", "criterion_id", "tender_id", "value")
     )
@@ -242,16 +393,18 @@ def _exact(value, places: Decimal) -> Decimal:
 def consensus_scores(
     evaluation: Evaluation, tender_ids: Iterable[int]
 ) -> dict[tuple[int, engine.ItemKey], Decimal]:
-    rows = (
+    rows, convert = _read(
         ConsensusScore.objects.filter(
             evaluation=evaluation, tender_id__in=list(tender_ids)
         )
         .order_by()
-        .values_list("tender_id", "requirement_id", "criterion_id", "value")
+        .values_list("tender_id", "requirement_id", "criterion_id", "value"),
+        converted=("value",),
     )
+    items, value = _ItemKeys(), convert["value"]
     return {
-        (tender_id, _item(requirement_id, criterion_id)): value
-        for tender_id, requirement_id, criterion_id, value in rows
+        (tender_id, items[requirement_id, criterion_id]): value(raw)
+        for tender_id, requirement_id, criterion_id, raw in rows
     }
 
 
@@ -273,7 +426,7 @@ def engine_data(evaluation: Evaluation, *, user=None) -> engine.EvaluationData:
             for t in tenders
         ],
         consensus=consensus_scores(evaluation, ids),
-        individual=individual_aggregates(evaluation, ids),
+        individual=LazyMapping(lambda: individual_aggregates(evaluation, ids)),
         evaluator_criterion_scores=evaluator_criterion_scores(evaluation, ids),
         award_model=evaluation.award_model,
         disagreement_threshold=evaluation.disagreement_threshold,
