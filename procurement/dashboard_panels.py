@@ -129,7 +129,8 @@ def procurement_panels(user, procurement: Procurement) -> list[DashboardPanel]:
                 "kind_chart": horizontal_bar_chart(
                     [(figure.label, figure.count) for figure in counts.by_kind],
                     title=_("Requirements by kind (not withdrawn)"),
-                    label_width=230,
+                    width=600,
+                    label_width=280,
                 ),
             },
             order=20,

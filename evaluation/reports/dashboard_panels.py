@@ -243,15 +243,20 @@ def _tree_order(tree: CriteriaTree, parent: int | None = None) -> list[int]:
     return order
 
 
+def _short(label: str, limit: int = 34) -> str:
+    """Fits the chart's label column; the table beside it has the full name."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def progress_chart(progress: EvaluationProgress) -> str:
     scored, open_ = _("Scored"), _("Not yet scored")
     return stacked_bar_chart(
         [
-            (row.label, [(scored, row.done), (open_, row.left)])
+            (_short(row.label), [(scored, row.done), (open_, row.left)])
             for row in progress.by_criterion
         ],
         title=_("Items scored per criterion"),
-        label_width=230,
+        label_width=250,
         colours=("#2e7d32", "#c9ced6"),
     )
 
