@@ -469,7 +469,9 @@ class _Workbook:
         evaluator) writes both sheets; the consensus scores of the same order
         are merged in for the justifications."""
         threshold = self.results.disagreement_threshold
-        spreads = {(s.tender_id, s.item): s for s in self.results.spreads}
+        # Only the flagged spreads: every spread of a large evaluation would
+        # cost seconds and tens of megabytes for numbers nobody acts on.
+        spreads = {(s.tender_id, s.item): s for s in self.results.flagged_spreads}
         scores = FastSheetWriter(
             workbook,
             title,
@@ -479,7 +481,7 @@ class _Workbook:
                 Column(_("Item"), width=16),
                 Column(_("Evaluator"), width=22),
                 Column(_("Score"), width=9, number_format=POINTS),
-                Column(_("Spread"), width=9, number_format=POINTS),
+                Column(_("Spread (flagged)"), width=10, number_format=POINTS),
                 Column(_("Flagged"), width=9),
             ],
         )

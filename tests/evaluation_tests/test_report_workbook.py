@@ -159,7 +159,7 @@ class WorkbookContentTests(ConsensusWorld):
             if r["Tender"] == "Beta Journal AS" and r["Item"] == "FUNK-0001"
         ]
         self.assertEqual(sorted(r["Score"] for r in beta), [3, 6])
-        self.assertEqual({r["Spread"] for r in beta}, {0.3})
+        self.assertEqual({r["Spread (flagged)"] for r in beta}, {0.3})
         self.assertEqual({r["Evaluator"] for r in beta}, {"evaluator", "evaluator2"})
         rules = list(sheet.conditional_formatting)
         self.assertEqual(len(rules), 1)
