@@ -195,7 +195,7 @@ def main() -> None:
             tender=tender,
             requirement=requirement,
         ).first()
-        state["value"] = 4 + (state["value"] + 1) % 5
+        state["value"] = 4 + (state["value"] - 3) % 5
         begun = time.perf_counter()
         score_submit(
             evaluation=third,
@@ -242,7 +242,7 @@ def main() -> None:
             tender=tender,
             requirement=requirement,
         )
-        state["value"] = 4 + (state["value"] + 1) % 5
+        state["value"] = 4 + (state["value"] - 3) % 5
         begun = time.perf_counter()
         response = client.post(
             save_url,

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from evaluation.models import (
     AbsoluteCheck,
@@ -220,6 +221,60 @@ def worklist(
             )
         )
     return Worklist(items=items)
+
+
+def work_item_progress(
+    *, evaluation: Evaluation, evaluator, tender: Tender, criterion: Criterion
+) -> tuple[int, int] | None:
+    """(done, total) of one item of the evaluator's worklist, counted as
+    ``worklist`` counts it, in one query however long the worklist is; None
+    when the worklist has no such item because the criterion has
+    sub-criteria. The caller has checked the rest: the tender is in the
+    evaluator's scope and an assignment covers the criterion."""
+    mappings = RequirementMapping.objects.filter(
+        evaluation=evaluation, criterion=OuterRef("pk")
+    ).order_by()
+
+    def counted(queryset) -> Coalesce:
+        return Coalesce(
+            Subquery(queryset.values("criterion").annotate(n=Count("pk")).values("n")),
+            Value(0),
+            output_field=IntegerField(),
+        )
+
+    has_children, mapped, scored, direct = (
+        Criterion.objects.filter(pk=criterion.pk)
+        .annotate(
+            has_children=Exists(Criterion.objects.filter(parent=OuterRef("pk"))),
+            mapped=counted(mappings),
+            scored=counted(
+                mappings.filter(
+                    Exists(
+                        Score.objects.filter(
+                            evaluation=evaluation,
+                            requirement=OuterRef("requirement"),
+                            evaluator=evaluator,
+                            tender=tender,
+                        )
+                    )
+                )
+            ),
+            direct=Exists(
+                Score.objects.filter(
+                    evaluation=evaluation,
+                    evaluator=evaluator,
+                    tender=tender,
+                    criterion=OuterRef("pk"),
+                )
+            ),
+        )
+        .values_list("has_children", "mapped", "scored", "direct")
+        .get()
+    )
+    if has_children:
+        return None
+    total = 1 if criterion.method == Criterion.Method.DIRECT else mapped
+    return min(scored + int(direct), total), total
 
 
 def is_assigned(

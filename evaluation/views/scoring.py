@@ -463,17 +463,12 @@ def _one_row(evaluation, evaluator, tender, criterion, item: str) -> ScoringRow:
 
 def _saved(request, gate, tender, criterion, row, saved: Score) -> HttpResponse:
     if _wants_json(request):
-        progress = next(
-            (
-                item
-                for item in selectors.worklist(
-                    evaluation=gate.evaluation,
-                    evaluator=request.user,
-                    conflicted_vendor_ids=gate.conflicts,
-                ).items
-                if item.tender.pk == tender.pk and item.criterion.pk == criterion.pk
-            ),
-            None,
+        # The worklist's count for this tender × criterion alone: one query.
+        progress = selectors.work_item_progress(
+            evaluation=gate.evaluation,
+            evaluator=request.user,
+            tender=tender,
+            criterion=criterion,
         )
         return JsonResponse(
             {
@@ -482,8 +477,8 @@ def _saved(request, gate, tender, criterion, row, saved: Score) -> HttpResponse:
                 "version": saved.version,
                 "value": format(saved.value, "f"),
                 "message": _("Saved %(where)s.") % {"where": row.key or criterion.name},
-                "done": progress.done if progress else None,
-                "total": progress.total if progress else None,
+                "done": progress[0] if progress else None,
+                "total": progress[1] if progress else None,
             }
         )
     messages.success(
