@@ -10,7 +10,9 @@ Measures, on the demo world's evaluations:
     ``evaluation:score-save`` through the test client (JSON answer), in the
     round being scored; target < 100 ms server time;
 (c) the scoring page: queries and p50 for a criterion with one item
-    (Risiko), a middling one and the largest; the count must not grow;
+    (Risiko), a middling one and the largest (large criteria are scored one
+    section at a time: the page shows the first section with items left);
+    the count must not grow;
 (d) the results page (round 1) and the consensus overview (round 2), p50.
 
 Run from the project root:
@@ -302,9 +304,12 @@ def main() -> None:
             else RequirementMapping.objects.filter(criterion=leaf).count()
         )
 
+        shown = {}
+
         def get():
             response = page_client.get(url)
             assert response.status_code == 200, (url, response.status_code)
+            shown["rows"] = response.content.count(b'class="score-row')
 
         get()
         with QueryCount(connection) as queries:
@@ -312,7 +317,7 @@ def main() -> None:
         p50, p95 = measure(get, max(3, args.repeat // 2))
         rows.append(
             (
-                f"scoring page, {name} ({items} items)",
+                f"scoring page, {name} ({items} items, {shown['rows']} shown)",
                 f"p50 {p50:7.0f} ms   p95 {p95:.0f} ms, {len(queries)} queries",
                 "queries constant",
             )

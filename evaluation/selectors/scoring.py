@@ -327,12 +327,69 @@ class ScoringRow:
         return self.score.version if self.score is not None else 0
 
 
-def scoring_rows(
+@dataclass
+class ScoringSection:
+    """A section of the specification with requirements mapped to the
+    criterion: how many, and how many of them the evaluator has scored for
+    the tender."""
+
+    pk: int
+    number: str
+    title: str
+    total: int
+    done: int
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
+
+
+def scoring_sections(
     *, evaluation: Evaluation, evaluator, tender: Tender, criterion: Criterion
+) -> list[ScoringSection]:
+    """The sections holding the criterion's mapped requirements, in the
+    specification's order, with the evaluator's progress in each: one query
+    (none for a directly scored criterion, which has no requirements)."""
+    if criterion.method != Criterion.Method.REQUIREMENTS:
+        return []
+    scored = Exists(
+        Score.objects.filter(
+            evaluation=evaluation,
+            evaluator=evaluator,
+            tender=tender,
+            requirement=OuterRef("requirement"),
+        )
+    )
+    rows = (
+        RequirementMapping.objects.filter(evaluation=evaluation, criterion=criterion)
+        .order_by()
+        .values_list(
+            "requirement__section_id",
+            "requirement__section__number",
+            "requirement__section__title",
+            "requirement__section__sort_key",
+        )
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(scored)))
+        .order_by("requirement__section__sort_key")
+    )
+    return [
+        ScoringSection(pk, number, title, total, done)
+        for pk, number, title, _sort_key, total, done in rows
+    ]
+
+
+def scoring_rows(
+    *,
+    evaluation: Evaluation,
+    evaluator,
+    tender: Tender,
+    criterion: Criterion,
+    section_id: int | None = None,
 ) -> list[ScoringRow]:
-    """The rows of one tender × criterion page: three queries for any number
-    of requirements (mappings with requirements, the vendor's responses, the
-    evaluator's own scores)."""
+    """The rows of one tender × criterion page, or of one section of it
+    (``section_id``): three queries for any number of requirements
+    (mappings with requirements, the vendor's responses, the evaluator's own
+    scores)."""
     if criterion.method == Criterion.Method.DIRECT:
         score = Score.objects.filter(
             evaluation=evaluation,
@@ -341,11 +398,12 @@ def scoring_rows(
             criterion=criterion,
         ).first()
         return [ScoringRow(None, criterion, None, score)]
-    mappings = list(
-        RequirementMapping.objects.filter(evaluation=evaluation, criterion=criterion)
-        .select_related("requirement")
-        .order_by("requirement__key")
+    mappings = RequirementMapping.objects.filter(
+        evaluation=evaluation, criterion=criterion
     )
+    if section_id is not None:
+        mappings = mappings.filter(requirement__section_id=section_id)
+    mappings = list(mappings.select_related("requirement").order_by("requirement__key"))
     requirement_ids = [mapping.requirement_id for mapping in mappings]
     responses = {
         response.requirement_id: response

@@ -68,6 +68,7 @@ from evaluation.selectors.scoring import (
     SCOREABLE_METHODS,
     SCORED_TENDER_STATUSES,
     ScoringRow,
+    ScoringSection,
 )
 from evaluation.services import scoring as services
 from evaluation.services.scoring import ScoreConflictError, scoring_state_error
@@ -78,6 +79,10 @@ from procurement.models import Requirement, Tender
 
 PENDING = PendingUploads("scoring-sheet", ".xlsx")
 PREVIEW_MAX_ROWS = 500
+#: A criterion with more mapped requirements than this is scored one section
+#: of the specification at a time: a page of thousands of requirements takes
+#: seconds to draw, and "save all" would post them all.
+SECTION_PAGES_FROM = 300
 
 
 # The gate ------------------------------------------------------------------------
@@ -219,8 +224,13 @@ def _score_target(request, pk, evaluation_pk, tender_pk, criterion_pk):
     return gate, tender, criterion
 
 
-def _score_url(evaluation: Evaluation, tender: Tender, criterion: Criterion) -> str:
-    return reverse(
+def _score_url(
+    evaluation: Evaluation,
+    tender: Tender,
+    criterion: Criterion,
+    section_id: int | None = None,
+) -> str:
+    url = reverse(
         "evaluation:score",
         kwargs={
             "pk": evaluation.procurement_id,
@@ -229,6 +239,57 @@ def _score_url(evaluation: Evaluation, tender: Tender, criterion: Criterion) -> 
             "criterion_pk": criterion.pk,
         },
     )
+    return f"{url}?section={section_id}" if section_id is not None else url
+
+
+@dataclass
+class SectionPage:
+    """Which part of a tender × criterion a scoring page shows: all of it
+    (``section`` None), or one section when the criterion is large and
+    spans several. ``done`` and ``total`` count the whole criterion."""
+
+    sections: list[ScoringSection]
+    section: ScoringSection | None = None
+
+    @property
+    def section_id(self) -> int | None:
+        return self.section.pk if self.section is not None else None
+
+    @property
+    def done(self) -> int:
+        return sum(section.done for section in self.sections)
+
+    @property
+    def total(self) -> int:
+        return sum(section.total for section in self.sections)
+
+
+def _section_page(
+    request: HttpRequest,
+    gate: Gate,
+    tender: Tender,
+    criterion: Criterion,
+    section_id: int | None = None,
+) -> SectionPage:
+    """The section to show: ``section_id``, else the ``section`` asked for in
+    the address, else the first with requirements left to score (the first
+    of all when every one is scored). One query."""
+    sections = selectors.scoring_sections(
+        evaluation=gate.evaluation,
+        evaluator=request.user,
+        tender=tender,
+        criterion=criterion,
+    )
+    page = SectionPage(sections)
+    if len(sections) < 2 or page.total <= SECTION_PAGES_FROM:
+        return SectionPage([])
+    if section_id is None:
+        asked = request.GET.get("section", "")
+        section_id = int(asked) if asked.isdigit() else None
+    page.section = next(
+        (section for section in sections if section.pk == section_id), None
+    ) or next((section for section in sections if section.left), sections[0])
+    return page
 
 
 def _render_score_page(
@@ -238,11 +299,15 @@ def _render_score_page(
     criterion: Criterion,
     rows: list[RowView],
     *,
+    page: SectionPage,
     status: int = 200,
     page_error: str | None = None,
 ) -> HttpResponse:
     evaluation = gate.evaluation
-    done = sum(1 for view in rows if view.row.score is not None)
+    if page.section is None:
+        done, total = sum(1 for view in rows if view.row.score is not None), len(rows)
+    else:
+        done, total = page.done, page.total
     return render(
         request,
         "evaluation/score_page.html",
@@ -255,7 +320,10 @@ def _render_score_page(
             "criterion": criterion,
             "rows": rows,
             "done": done,
-            "total": len(rows),
+            "total": total,
+            "sections": page.sections,
+            "section": page.section,
+            "page_url": _score_url(evaluation, tender, criterion, page.section_id),
             "scale": selectors.scale_points(evaluation, criterion.scale_max),
             "state_message": _state_message(evaluation),
             "page_error": page_error,
@@ -289,15 +357,17 @@ def score(
     gate, tender, criterion = _score_target(
         request, pk, evaluation_pk, tender_pk, criterion_pk
     )
+    page = _section_page(request, gate, tender, criterion)
     rows = selectors.scoring_rows(
         evaluation=gate.evaluation,
         evaluator=request.user,
         tender=tender,
         criterion=criterion,
+        section_id=page.section_id,
     )
     if request.method != "POST":
         views = [RowView(row, ScoreForm(row=row)) for row in rows]
-        return _render_score_page(request, gate, tender, criterion, views)
+        return _render_score_page(request, gate, tender, criterion, views, page=page)
 
     views = [
         RowView(row, ScoreForm(request.POST, row=row, allow_blank=True)) for row in rows
@@ -310,11 +380,14 @@ def score(
             tender,
             criterion,
             views,
+            page=page,
             status=409,
             page_error=state.messages[0],
         )
     if not all([view.form.is_valid() for view in views]):
-        return _render_score_page(request, gate, tender, criterion, views, status=400)
+        return _render_score_page(
+            request, gate, tender, criterion, views, page=page, status=400
+        )
     to_save = [
         view for view in views if not view.form.is_blank and not view.form.unchanged()
     ]
@@ -324,7 +397,9 @@ def score(
                 _submit(gate.evaluation, request.user, tender, view)
     except ScoreConflictError as conflict:
         _mark_conflict(views, conflict)
-        return _render_score_page(request, gate, tender, criterion, views, status=409)
+        return _render_score_page(
+            request, gate, tender, criterion, views, page=page, status=409
+        )
     except ValidationError as error:
         return _render_score_page(
             request,
@@ -332,6 +407,7 @@ def score(
             tender,
             criterion,
             views,
+            page=page,
             status=409 if _is_state_error(error) else 400,
             page_error=" ".join(error.messages),
         )
@@ -341,7 +417,7 @@ def score(
         if to_save
         else _("Nothing to save: no score changed."),
     )
-    return redirect(_score_url(gate.evaluation, tender, criterion))
+    return redirect(_score_url(gate.evaluation, tender, criterion, page.section_id))
 
 
 def _is_state_error(error: ValidationError) -> bool:
@@ -419,19 +495,32 @@ def score_save(
             return _saved(request, gate, tender, criterion, row, saved)
     if _wants_json(request):
         return _row_json(view, status=status, error_text=error_text)
+    page = _section_page(request, gate, tender, criterion, _section_of(row))
     rows = selectors.scoring_rows(
         evaluation=gate.evaluation,
         evaluator=request.user,
         tender=tender,
         criterion=criterion,
+        section_id=page.section_id,
     )
     views = [
         view if other.prefix == row.prefix else RowView(other, ScoreForm(row=other))
         for other in rows
     ]
     return _render_score_page(
-        request, gate, tender, criterion, views, status=status, page_error=error_text
+        request,
+        gate,
+        tender,
+        criterion,
+        views,
+        page=page,
+        status=status,
+        page_error=error_text,
     )
+
+
+def _section_of(row: ScoringRow) -> int | None:
+    return row.requirement.section_id if row.requirement is not None else None
 
 
 def _one_row(evaluation, evaluator, tender, criterion, item: str) -> ScoringRow:
@@ -484,8 +573,12 @@ def _saved(request, gate, tender, criterion, row, saved: Score) -> HttpResponse:
     messages.success(
         request, _("Saved %(where)s.") % {"where": row.key or criterion.name}
     )
+    # Back to the row, on its section's page when the criterion is scored
+    # section by section.
+    page = _section_page(request, gate, tender, criterion, _section_of(row))
     return HttpResponseRedirect(
-        _score_url(gate.evaluation, tender, criterion) + f"#row-{row.prefix}"
+        _score_url(gate.evaluation, tender, criterion, page.section_id)
+        + f"#row-{row.prefix}"
     )
 
 
