@@ -309,7 +309,7 @@ def main() -> None:
         def get():
             response = page_client.get(url)
             assert response.status_code == 200, (url, response.status_code)
-            shown["rows"] = response.content.count(b'class="score-row')
+            shown["rows"] = response.content.count(b'<article class="score-row')
 
         get()
         with QueryCount(connection) as queries:
