@@ -90,6 +90,7 @@ def build(scale: int) -> None:
             demo.procurement,
             demo.users,
             demo_specification.specification,
+            demo_specification.specification_baseline,
             demo_tenders.tenders,
             evaluation_demo.evaluations,
         ]:

@@ -635,8 +635,8 @@ def _texts(rng: random.Random, area: Area, subsection: str, objects, kind: str):
 
 @demo_step(order=60)
 def specification(world: DemoWorld) -> None:
-    """Sections, requirements (with history, tags, stakeholders and links), one
-    published baseline and a few dozen changes after it."""
+    """Sections and requirements (with history, tags, stakeholders and
+    links); the baseline follows the workshops (``specification_baseline``)."""
     rng = world.rng
     procurement = world.objects["procurement"]
     staff = world.objects["users"]["staff"]
@@ -757,13 +757,32 @@ def specification(world: DemoWorld) -> None:
     _links(rng, requirements, areas_of, staff)
     world.log(f"    {len(requirements)} requirements in {len(subsections)} sections")
 
+    # The baseline is published once the workshops' input is triaged (the
+    # next step below, after the workshops step at order 65).
+    world.objects["specification_pending"] = {
+        "voices": voices,
+        "requirement_ids": [requirement.pk for requirement in requirements],
+        "subsections": subsections,
+    }
+
+
+@demo_step(order=67)
+def specification_baseline(world: DemoWorld) -> None:
+    """The published baseline, after the workshops' triage has added the
+    raising organisations to the requirements, and a few dozen changes after
+    it (dialogue with the vendors)."""
+    pending = world.objects.pop("specification_pending")
+    by_pk = Requirement.objects.in_bulk(pending["requirement_ids"])
+    requirements = [by_pk[pk] for pk in pending["requirement_ids"]]
     world.objects["baseline"] = baseline_publish(
-        by=staff,
-        procurement=procurement,
+        by=world.objects["users"]["staff"],
+        procurement=world.objects["procurement"],
         label=BASELINE_LABEL,
         description=BASELINE_DESCRIPTION,
     )
-    _later_changes(rng, world, voices, requirements, subsections)
+    _later_changes(
+        world.rng, world, pending["voices"], requirements, pending["subsections"]
+    )
 
 
 def _tags_with_history(requirements, requirement_tags) -> None:

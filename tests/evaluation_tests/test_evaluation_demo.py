@@ -50,6 +50,7 @@ class EvaluationDemoTests(TestCase):
             demo.procurement,
             demo.users,
             spec_demo.specification,
+            spec_demo.specification_baseline,
             demo_tenders.tenders,
             evaluation_demo.evaluations,
         ]:

@@ -34,6 +34,7 @@ class WorkshopDemoTests(TestCase):
             demo.users,
             spec_demo.specification,
             workshop_demo.workshops,
+            spec_demo.specification_baseline,
         ]:
             step(world)
         cls.procurement = world.objects["procurement"]
