@@ -85,6 +85,9 @@ Decisions (beyond DESIGN.md's rules)
   not rejected. A tender without a positive price gets 0 price points and is
   provisional (`missing_price`). Rejected tenders get points against the same
   Pb (shown, never ranked), which can exceed M when they are cheaper.
+- The results as a whole are provisional when a tender that is not
+  rejected is; a rejected tender's own result may stay provisional (its
+  consensus is often never set) without making the ranking provisional.
 - Rule 4: totals use each leaf's own points scale; a shared scale keeps T
   within 0..M. Equal totals are compared exactly and share a rank (1, 1, 3);
   `winner` is None when rank 1 is shared.

@@ -345,7 +345,9 @@ def _compute(data: EvaluationData) -> Results:
         leaf_ids=tuple(c.id for c in tree.leaves),
         effective_weights=MappingProxyType(weights),
         lowest_price=lowest_price,
-        provisional=any(r.provisional for r in results),
+        # Rejected tenders take no part in the ranking (not in the maximum of
+        # rule 2 nor in Pb of rule 3), so their own gaps leave it final.
+        provisional=any(r.provisional for r in results if not r.rejected),
         problems=problems,
         disagreement_threshold=data.disagreement_threshold,
         agreement=MappingProxyType(

@@ -166,6 +166,25 @@ def test_normalisation_gives_the_best_ranked_tender_full_points():
     assert [results.tender(t).total for t in "ABC"] == [10, D("7.5"), D("11.25")]
 
 
+def test_a_rejected_tender_without_consensus_leaves_the_ranking_final():
+    data = EvaluationData(
+        [direct("D", "1")],
+        tenders("A", "B", "C", rejected={"C"}),
+        consensus={("A", crit("D")): D(8), ("B", crit("D")): D(6)},
+    )
+    results = compute_results(data)
+    assert results.tender("C").provisional
+    assert not results.tender("A").provisional
+    assert not results.provisional
+    # The same gap on a ranked tender makes the whole result provisional.
+    data = EvaluationData(
+        [direct("D", "1")],
+        tenders("A", "B", "C"),
+        consensus={("A", crit("D")): D(8), ("B", crit("D")): D(6)},
+    )
+    assert compute_results(data).provisional
+
+
 def test_normalisation_with_nobody_above_zero_gives_everyone_zero():
     results = scored(True, {"A": 0, "B": 0})
     assert [results.tender(t).total for t in "AB"] == [0, 0]
