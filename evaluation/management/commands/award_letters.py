@@ -8,9 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from evaluation.models import Evaluation
+from evaluation.management.lookup import evaluation_for_command
 from evaluation.reports.award_letters import award_letter_set, render_award_letter_pdf
-from procurement.models import Procurement
 from procurement.services.reports import report_download_record
 
 
@@ -47,7 +46,7 @@ class Command(BaseCommand):
         folder = Path(output)
         if folder.exists() and not folder.is_dir():
             raise CommandError(_("%(path)s is not a folder.") % {"path": str(folder)})
-        evaluation = self._evaluation(procurement, round)
+        evaluation = evaluation_for_command(procurement, round)
         letter_set = award_letter_set(evaluation, user=None, letter_date=letter_date)
         if letter_set.refusals:
             raise CommandError(
@@ -101,34 +100,3 @@ class Command(BaseCommand):
             raise CommandError(
                 _("%(value)s is not a date of the form YYYY-MM-DD.") % {"value": value}
             ) from exc
-
-    def _evaluation(self, reference: str, number: int | None) -> Evaluation:
-        # Found and refused with the same words as ``evaluation_results``.
-        procurement = Procurement.objects.filter(reference=reference).first()
-        if procurement is None:
-            raise CommandError(
-                _("No procurement has the reference %(reference)s.")
-                % {"reference": reference}
-            )
-        evaluations = Evaluation.objects.filter(procurement=procurement).select_related(
-            "round", "procurement", "procurement__programme"
-        )
-        if number is None:
-            evaluation = evaluations.order_by("-round__number").first()
-            if evaluation is None:
-                raise CommandError(
-                    _("%(reference)s has no evaluation yet.") % {"reference": reference}
-                )
-            return evaluation
-        if not procurement.tender_rounds.filter(number=number).exists():
-            raise CommandError(
-                _("%(reference)s has no round %(number)s.")
-                % {"reference": reference, "number": number}
-            )
-        evaluation = evaluations.filter(round__number=number).first()
-        if evaluation is None:
-            raise CommandError(
-                _("Round %(number)s of %(reference)s has no evaluation.")
-                % {"reference": reference, "number": number}
-            )
-        return evaluation

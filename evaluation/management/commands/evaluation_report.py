@@ -11,9 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from evaluation.management.commands.evaluation_results import (
-    Command as ResultsCommand,
-)
+from evaluation.management.lookup import evaluation_for_command
 from procurement.services.reports import report_download_record
 
 REPORTS = {
@@ -44,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="The file to write.")
 
     def handle(self, *args, procurement: str, round, format: str, output, **options):
-        evaluation = ResultsCommand._evaluation(self, procurement, round)
+        evaluation = evaluation_for_command(procurement, round)
         target = Path(output)
         if target.is_dir():
             raise CommandError(_("%(path)s is a folder.") % {"path": str(target)})

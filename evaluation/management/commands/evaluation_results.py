@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from evaluation import results as engine
-from evaluation.models import Evaluation
+from evaluation.management.lookup import evaluation_for_command
 from evaluation.selectors.results import evaluation_results, prices_visible
-from procurement.models import Procurement
 
 
 class Command(BaseCommand):
@@ -38,7 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, procurement: str, round, format: str, **options):
-        evaluation = self._evaluation(procurement, round)
+        evaluation = evaluation_for_command(procurement, round)
         data, results = evaluation_results(evaluation, user=None)
         sealed = not prices_visible(evaluation, None)
         priced = [c.id for c in data.criteria if c.method == engine.Method.PRICE]
@@ -53,36 +52,6 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(self._table(evaluation, data, results, analysis, sealed))
-
-    def _evaluation(self, reference: str, number: int | None) -> Evaluation:
-        procurement = Procurement.objects.filter(reference=reference).first()
-        if procurement is None:
-            raise CommandError(
-                _("No procurement has the reference %(reference)s.")
-                % {"reference": reference}
-            )
-        evaluations = Evaluation.objects.filter(procurement=procurement).select_related(
-            "round", "procurement"
-        )
-        if number is None:
-            evaluation = evaluations.order_by("-round__number").first()
-            if evaluation is None:
-                raise CommandError(
-                    _("%(reference)s has no evaluation yet.") % {"reference": reference}
-                )
-            return evaluation
-        if not procurement.tender_rounds.filter(number=number).exists():
-            raise CommandError(
-                _("%(reference)s has no round %(number)s.")
-                % {"reference": reference, "number": number}
-            )
-        evaluation = evaluations.filter(round__number=number).first()
-        if evaluation is None:
-            raise CommandError(
-                _("Round %(number)s of %(reference)s has no evaluation.")
-                % {"reference": reference, "number": number}
-            )
-        return evaluation
 
     def _json(self, evaluation, data, results, analysis, sealed, priced) -> dict:
         plain = results.to_dict()
