@@ -56,7 +56,7 @@ def _user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 def _lock(item: Input, expected_version: int | None) -> Input:
     current = (
-        Input.objects.select_for_update()
+        Input.objects.select_for_update(of=("self",))
         .select_related("workshop", "decided_by")
         .get(pk=item.pk)
     )
@@ -402,7 +402,7 @@ def inputs_bulk_triage(
         raise ValidationError(_("Select at least one input."), code="nothing_selected")
     reason = _check_reason(reason, required=decision == Decision.REJECT)
     locked = list(
-        Input.objects.select_for_update()
+        Input.objects.select_for_update(of=("self",))
         .select_related("workshop")
         .prefetch_related("raised_by_organisations")
         .filter(pk__in=[item.pk for item in inputs])
