@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -526,7 +527,8 @@ class _Workbook:
         written = 0
         tender_name = criterion = item_key = ""
         spread_value = flag = None
-        points_text: dict[Decimal, str] = {}
+        # raw database value → (the number in the cell, the points as text)
+        shown_values: dict[Any, tuple[float, str]] = {}
         append = scores.append
         for row in _score_stream(self.evaluation, tender_ids):
             evaluator_id, tender_id, requirement_id, criterion_id, value, text = row
@@ -551,20 +553,25 @@ class _Workbook:
                 item_key = item_key or item_title
                 tender_name = names.get(tender_id, "")
             person = people.get(evaluator_id, "")
+            try:
+                number, shown = shown_values[value]
+            except KeyError:
+                exact = _score_value(value)
+                number, shown = shown_values[value] = (
+                    float(exact),
+                    _points_text(exact),
+                )
             append(
                 [
                     tender_name,
                     criterion,
                     item_key,
                     person,
-                    float(value),
+                    number,
                     spread_value,
                     flag,
                 ]
             )
-            shown = points_text.get(value)
-            if shown is None:
-                shown = points_text[value] = _points_text(value)
             group_lines.append(f"{person} ({shown}): {text}")
             written += 1
             if written % PROGRESS_EVERY == 0:
@@ -881,7 +888,13 @@ def _ordering():
 
 
 def _score_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
-    return (
+    """The individual scores in sheet order, as the database returns them.
+
+    The ORM's SQL, read through the chunked cursor ``iterator()`` uses (a
+    server-side cursor on PostgreSQL) but without its per-row converters:
+    they make a Decimal of every score on SQLite, seconds at a million rows.
+    The caller converts each distinct value once (``_score_value``)."""
+    queryset = (
         Score.objects.filter(evaluation=evaluation, tender_id__in=tender_ids)
         .order_by(*_ordering(), "evaluator_id")
         .values_list(
@@ -892,8 +905,23 @@ def _score_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
             "value",
             "justification",
         )
-        .iterator(chunk_size=10_000)
     )
+    sql, params = queryset.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(10_000):
+            yield from rows
+
+
+_CENTS = Decimal("0.01")
+
+
+def _score_value(raw) -> Decimal:
+    """A score as the ORM reads it: SQLite hands back a float or an int for
+    the two-decimal value, PostgreSQL a Decimal."""
+    if isinstance(raw, Decimal):
+        return raw
+    return Decimal(str(raw)).quantize(_CENTS)
 
 
 def _consensus_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
