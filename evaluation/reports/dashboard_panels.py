@@ -39,7 +39,11 @@ from evaluation.models import (
     Score,
 )
 from evaluation.selectors.results import evaluation_results, prices_visible
-from evaluation.selectors.scoring import SCORED_TENDER_STATUSES, CriteriaTree
+from evaluation.selectors.scoring import (
+    SCORED_TENDER_STATUSES,
+    CriteriaTree,
+    _tree_order,
+)
 from procurement.contributions import DashboardPanel, register_dashboard_panels
 from procurement.models import Procurement, Tender
 
@@ -235,14 +239,6 @@ def evaluation_progress(evaluation: Evaluation) -> EvaluationProgress:
     return EvaluationProgress(by_evaluator=by_evaluator, by_criterion=by_criterion)
 
 
-def _tree_order(tree: CriteriaTree, parent: int | None = None) -> list[int]:
-    order = []
-    for criterion in tree.children.get(parent, []):
-        order.append(criterion.pk)
-        order.extend(_tree_order(tree, criterion.pk))
-    return order
-
-
 def _short(label: str, limit: int = 34) -> str:
     """Fits the chart's label column; the table beside it has the full name."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
@@ -366,7 +362,7 @@ def evaluation_panels(user, procurement: Procurement) -> list[DashboardPanel]:
         scoring = evaluation.status != Evaluation.Status.SETUP
         progress = evaluation_progress(evaluation) if scoring else None
         released = _released(evaluation)
-        visible = released and access.may_see_results(user, evaluation)
+        may_see_results = access.may_see_results(user, evaluation)
         panels.append(
             DashboardPanel(
                 title=_("Evaluation: %(round)s") % {"round": evaluation.round.name},
@@ -378,11 +374,13 @@ def evaluation_panels(user, procurement: Procurement) -> list[DashboardPanel]:
                     if progress and progress.by_criterion
                     else "",
                     "released": released,
-                    "results": results_summary(evaluation, user) if visible else None,
+                    "results": results_summary(evaluation, user)
+                    if released and may_see_results
+                    else None,
                     "results_url": reverse(
                         "evaluation:results", args=[procurement.pk, evaluation.pk]
                     )
-                    if access.may_see_results(user, evaluation)
+                    if may_see_results
                     else None,
                 },
                 order=100 + evaluation.round.number,

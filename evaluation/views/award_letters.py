@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import IO
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -87,6 +89,42 @@ def _page(
     )
 
 
+def _attachment(
+    request: HttpRequest,
+    evaluation: Evaluation,
+    *,
+    filename: str,
+    content_type: str,
+    write: Callable[[IO[bytes]], None],
+    report: str,
+    label: str,
+) -> HttpResponse:
+    """The file ``write`` makes, built in a temporary file on disk and
+    streamed from there, its download recorded; HEAD answers with the
+    headers only and records nothing."""
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    handle = tempfile.TemporaryFile()
+    try:
+        write(handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    report_download_record(
+        user=request.user,
+        report=report,
+        procurement=evaluation.procurement,
+        label=label,
+        filename=filename,
+    )
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+
+
 @require_safe
 def award_letters(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
     """The letters per vendor with their download links, or why there are none."""
@@ -106,26 +144,15 @@ def award_letter(
     letter = letter_set.letter(tender_pk)
     if letter is None:
         raise Http404
-    filename = letter_set.filenames()[letter.tender_id]
-    if request.method == "HEAD":
-        response = HttpResponse(content_type=PDF)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    handle = tempfile.TemporaryFile()
-    try:
-        render_award_letter_pdf(evaluation, letter, handle)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
+    return _attachment(
+        request,
+        evaluation,
+        filename=letter_set.filenames()[letter.tender_id],
+        content_type=PDF,
+        write=lambda handle: render_award_letter_pdf(evaluation, letter, handle),
         report="award-letter",
-        procurement=evaluation.procurement,
         label=letter.vendor,
-        filename=filename,
     )
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=PDF)
 
 
 @require_safe
@@ -141,30 +168,22 @@ def award_letters_zip(
     filename = (
         f"{reference}-{evaluation.round.number}-{slugify(_('award letters'))}.zip"
     )
-    if request.method == "HEAD":
-        response = HttpResponse(content_type="application/zip")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    handle = tempfile.TemporaryFile()
-    try:
-        names = letter_set.filenames()
+    names = letter_set.filenames()
+
+    def write(handle) -> None:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for letter in letter_set.letters:
                 with archive.open(names[letter.tender_id], "w") as member:
                     render_award_letter_pdf(evaluation, letter, member)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
-        report="award-letters-zip",
-        procurement=evaluation.procurement,
-        label=str(evaluation.round),
+
+    return _attachment(
+        request,
+        evaluation,
         filename=filename,
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/zip"
+        content_type="application/zip",
+        write=write,
+        report="award-letters-zip",
+        label=str(evaluation.round),
     )
 
 
