@@ -7,7 +7,9 @@ charts as reportlab Drawings for the PDF reports."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 from reportlab.graphics.shapes import Drawing, Group, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -39,6 +41,95 @@ def _legend(names: Sequence[str], colours: Sequence[str], x: int, y: int) -> lis
     return parts
 
 
+class _Piece(NamedTuple):
+    x: float
+    length: float
+    position: int
+    segment: str
+    value: float
+
+
+class _Bar(NamedTuple):
+    label: str
+    y: int
+    middle: float
+    pieces: list[_Piece]
+    end: float
+    total: float
+
+
+def _stacked_layout(rows, *, width, bar_height, gap, label_width):
+    """Where ``stacked_bar_chart`` and ``stacked_bar_drawing`` put things (top-left
+    origin): the segment names, the legend's top, the chart's height, the bars."""
+    segments = [name for name, _value in rows[0][1]] if rows else []
+    value_width = 70
+    plot_width = max(width - label_width - value_width, 10)
+    largest = max((sum(max(v, 0) for _, v in parts) for _, parts in rows), default=0)
+    largest = largest or 1
+    bars_height = max(len(rows), 1) * (bar_height + gap) + gap
+    height = bars_height + len(segments) * 20 + gap
+    bars = []
+    for index, (label, values) in enumerate(rows):
+        y = gap + index * (bar_height + gap)
+        x = float(label_width)
+        pieces = []
+        for position, (segment, value) in enumerate(values):
+            length = plot_width * max(value, 0) / largest
+            pieces.append(_Piece(x, length, position, segment, value))
+            x += length
+        total = sum(value for _, value in values)
+        bars.append(_Bar(label, y, y + bar_height / 2, pieces, x, total))
+    return segments, bars_height, height, bars
+
+
+_SENSITIVITY_MARGINS = (56, 150, 12, 34)  # left, right, top, bottom
+
+
+@dataclass(frozen=True)
+class _Axes:
+    """The sensitivity chart's plot area and scales (top-left origin)."""
+
+    left: float
+    top: float
+    plot_w: float
+    plot_h: float
+    low: float
+    high: float
+    x_low: float
+    x_high: float
+
+    def x_of(self, weight: float) -> float:
+        return self.left + self.plot_w * (weight - self.x_low) / (
+            self.x_high - self.x_low
+        )
+
+    def y_of(self, value: float) -> float:
+        return self.top + self.plot_h * (self.high - value) / (self.high - self.low)
+
+
+def _sensitivity_axes(weights, series, width: float, height: float) -> _Axes:
+    left, right, top, bottom = _SENSITIVITY_MARGINS
+    all_values = [v for values in series.values() for v in values]
+    low = min(all_values, default=0.0)
+    high = max(all_values, default=1.0)
+    if high == low:
+        high, low = high + 1, low - 1
+    x_low = min(weights, default=0.0)
+    x_high = max(weights, default=1.0)
+    if x_high == x_low:
+        x_high = x_low + 1
+    return _Axes(
+        left=left,
+        top=top,
+        plot_w=max(width - left - right, 10),
+        plot_h=max(height - top - bottom, 10),
+        low=low,
+        high=high,
+        x_low=x_low,
+        x_high=x_high,
+    )
+
+
 def stacked_bar_chart(
     rows: Sequence[tuple[str, Sequence[tuple[str, float]]]],
     *,
@@ -54,35 +145,26 @@ def stacked_bar_chart(
     a legend of the segments (taken from the first row) below. Negative parts
     (a linear price formula can give them) are drawn as 0 but counted in the
     sum. Every text is escaped."""
-    segments = [name for name, _value in rows[0][1]] if rows else []
-    value_width = 70
-    plot_width = max(width - label_width - value_width, 10)
-    largest = max((sum(max(v, 0) for _, v in parts) for _, parts in rows), default=0)
-    largest = largest or 1
-    bars_height = max(len(rows), 1) * (bar_height + gap) + gap
-    height = bars_height + len(segments) * 20 + gap
+    segments, bars_height, height, bars = _stacked_layout(
+        rows, width=width, bar_height=bar_height, gap=gap, label_width=label_width
+    )
     parts = _svg_open(width, height, title, "chart-stacked")
-    for index, (label, values) in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        text_y = y + bar_height / 2
+    for bar in bars:
         parts.append(
-            f'<text x="{label_width - 8}" y="{text_y:.1f}" text-anchor="end" '
-            f'dominant-baseline="middle" {_TEXT}>{escape(label)}</text>'
+            f'<text x="{label_width - 8}" y="{bar.middle:.1f}" text-anchor="end" '
+            f'dominant-baseline="middle" {_TEXT}>{escape(bar.label)}</text>'
         )
-        x = float(label_width)
-        for position, (segment, value) in enumerate(values):
-            length = plot_width * max(value, 0) / largest
-            colour = colours[position % len(colours)]
+        for piece in bar.pieces:
+            colour = colours[piece.position % len(colours)]
             parts.append(
-                f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" '
+                f'<rect x="{piece.x:.1f}" y="{bar.y}" width="{piece.length:.1f}" '
                 f'height="{bar_height}" fill="{escape(colour)}">'
-                f"<title>{escape(segment)}: {escape(_number(value))}</title></rect>"
+                f"<title>{escape(piece.segment)}: {escape(_number(piece.value))}"
+                "</title></rect>"
             )
-            x += length
-        total = sum(value for _, value in values)
         parts.append(
-            f'<text x="{x + 6:.1f}" y="{text_y:.1f}" dominant-baseline="middle" '
-            f"{_TEXT}>{escape(_number(total))}</text>"
+            f'<text x="{bar.end + 6:.1f}" y="{bar.middle:.1f}" '
+            f'dominant-baseline="middle" {_TEXT}>{escape(_number(bar.total))}</text>'
         )
     parts.extend(_legend(segments, colours, label_width, bars_height))
     parts.append("</svg>")
@@ -102,41 +184,25 @@ def sensitivity_chart(
     """One line per tender: its total (or evaluated price) at each weight of
     one criterion (fractions, drawn as percent on the x axis), with a dashed
     mark at the ``current`` weight and a legend on the right."""
-    left, right, top, bottom = 56, 150, 12, 34
-    plot_w = max(width - left - right, 10)
-    plot_h = max(height - top - bottom, 10)
-    all_values = [v for values in series.values() for v in values]
-    low = min(all_values, default=0.0)
-    high = max(all_values, default=1.0)
-    if high == low:
-        high, low = high + 1, low - 1
-    x_low = min(weights, default=0.0)
-    x_high = max(weights, default=1.0)
-    if x_high == x_low:
-        x_high = x_low + 1
-
-    def x_of(weight: float) -> float:
-        return left + plot_w * (weight - x_low) / (x_high - x_low)
-
-    def y_of(value: float) -> float:
-        return top + plot_h * (high - value) / (high - low)
-
+    axes = _sensitivity_axes(weights, series, width, height)
+    left, top, plot_w, plot_h = axes.left, axes.top, axes.plot_w, axes.plot_h
+    x_of, y_of = axes.x_of, axes.y_of
     parts = _svg_open(width, height, title, "chart-sensitivity")
     parts.append(
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" '
         f'fill="none" stroke="#767676"/>'
     )
-    for value in (low, high):
+    for value in (axes.low, axes.high):
         parts.append(
             f'<text x="{left - 6}" y="{y_of(value):.1f}" text-anchor="end" '
             f'dominant-baseline="middle" {_TEXT}>{escape(_number(value))}</text>'
         )
-    for weight in (x_low, x_high):
+    for weight in (axes.x_low, axes.x_high):
         parts.append(
             f'<text x="{x_of(weight):.1f}" y="{height - 10}" text-anchor="middle" '
             f"{_TEXT}>{escape(_number(weight * 100))}\u00a0%</text>"
         )
-    if x_low <= current <= x_high:
+    if axes.x_low <= current <= axes.x_high:
         parts.append(
             f'<line class="current-weight" x1="{x_of(current):.1f}" y1="{top}" '
             f'x2="{x_of(current):.1f}" y2="{top + plot_h}" stroke="#1a1a1a" '
@@ -254,25 +320,21 @@ def stacked_bar_drawing(
     bar per row stacked from its parts, the row's sum at the end, a legend of
     the segments below. Negative parts are drawn as 0 but counted in the sum."""
     chart_width = 640
-    segments = [name for name, _value in rows[0][1]] if rows else []
-    value_width = 70
-    plot_width = max(chart_width - label_width - value_width, 10)
-    largest = max((sum(max(v, 0) for _, v in parts) for _, parts in rows), default=0)
-    largest = largest or 1
-    bars_height = max(len(rows), 1) * (bar_height + gap) + gap
-    canvas = _Canvas(chart_width, bars_height + len(segments) * 20 + gap)
-    for index, (label, values) in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        middle = y + bar_height / 2
-        canvas.text(
-            label_width - 8, middle, _fit(label, label_width - 12), anchor="end"
-        )
-        x = float(label_width)
-        for position, (_segment, value) in enumerate(values):
-            length = plot_width * max(value, 0) / largest
-            canvas.rect(x, y, length, bar_height, colours[position % len(colours)])
-            x += length
-        canvas.text(x + 6, middle, _number(sum(value for _, value in values)))
+    segments, bars_height, height, bars = _stacked_layout(
+        rows,
+        width=chart_width,
+        bar_height=bar_height,
+        gap=gap,
+        label_width=label_width,
+    )
+    canvas = _Canvas(chart_width, height)
+    for bar in bars:
+        label = _fit(bar.label, label_width - 12)
+        canvas.text(label_width - 8, bar.middle, label, anchor="end")
+        for piece in bar.pieces:
+            colour = colours[piece.position % len(colours)]
+            canvas.rect(piece.x, bar.y, piece.length, bar_height, colour)
+        canvas.text(bar.end + 6, bar.middle, _number(bar.total))
     _legend_drawn(
         canvas, segments, colours, label_width, bars_height, chart_width - label_width
     )
@@ -290,30 +352,15 @@ def sensitivity_drawing(
     """``sensitivity_chart`` as a reportlab Drawing ``width`` points wide: one
     line per tender over the criterion's weights, the current weight dashed."""
     chart_width, chart_height = 520, 260
-    left, right, top, bottom = 56, 150, 12, 34
-    plot_w = chart_width - left - right
-    plot_h = chart_height - top - bottom
-    all_values = [v for values in series.values() for v in values]
-    low = min(all_values, default=0.0)
-    high = max(all_values, default=1.0)
-    if high == low:
-        high, low = high + 1, low - 1
-    x_low = min(weights, default=0.0)
-    x_high = max(weights, default=1.0)
-    if x_high == x_low:
-        x_high = x_low + 1
-
-    def x_of(weight: float) -> float:
-        return left + plot_w * (weight - x_low) / (x_high - x_low)
-
-    def y_of(value: float) -> float:
-        return top + plot_h * (high - value) / (high - low)
+    axes = _sensitivity_axes(weights, series, chart_width, chart_height)
+    left, top, plot_w, plot_h = axes.left, axes.top, axes.plot_w, axes.plot_h
+    x_of, y_of = axes.x_of, axes.y_of
 
     canvas = _Canvas(chart_width, chart_height)
     canvas.rect(left, top, plot_w, plot_h, None, stroke="#767676")
-    for value in (low, high):
+    for value in (axes.low, axes.high):
         canvas.text(left - 6, y_of(value), _number(value), anchor="end", size=11)
-    for weight in (x_low, x_high):
+    for weight in (axes.x_low, axes.x_high):
         canvas.text(
             x_of(weight),
             chart_height - 14,
@@ -321,7 +368,7 @@ def sensitivity_drawing(
             anchor="middle",
             size=11,
         )
-    if x_low <= current <= x_high:
+    if axes.x_low <= current <= axes.x_high:
         canvas.line(
             [(x_of(current), top), (x_of(current), top + plot_h)],
             _INK,
@@ -333,5 +380,6 @@ def sensitivity_drawing(
             [(x_of(w), y_of(v)) for w, v in zip(weights, values, strict=False)],
             colours[index % len(colours)],
         )
-    _legend_drawn(canvas, list(series), colours, left + plot_w + 12, top, right - 14)
+    legend_room = _SENSITIVITY_MARGINS[1] - 14
+    _legend_drawn(canvas, list(series), colours, left + plot_w + 12, top, legend_room)
     return canvas.drawing(width)
