@@ -43,12 +43,11 @@ def phase_steps(procurement: Procurement) -> list[PhaseStep]:
         phase = Procurement.Phase.CANCELLED
         return [PhaseStep(phase.value, str(phase.label), "current")]
     current = PHASES.index(Procurement.Phase(procurement.phase))
-    states = {True: "done", False: "ahead"}
     return [
         PhaseStep(
             phase.value,
             str(phase.label),
-            "current" if index == current else states[index < current],
+            "done" if index < current else "current" if index == current else "ahead",
         )
         for index, phase in enumerate(PHASES)
     ]
