@@ -53,6 +53,7 @@ from evaluation.reports.report_pdf_parts import (
     _score,
     _tree_order,
     _when,
+    range_check_verdict,
 )
 from evaluation.selectors.results import (
     consensus_gaps,
@@ -666,38 +667,9 @@ class _Report(AnnexSections):
             _("Winner: %(winner)s.") % {"winner": names.get(analysis.winner, "")},
         ]
         check = analysis.range_check
-        if check is not None and check.feasible:
+        if check is not None:
             challenger = names.get(check.challenger, "")
-            if check.winner_changes:
-                lines.append(
-                    _(
-                        "Weights inside the declared ranges can change the "
-                        "winner: %(challenger)s would win."
-                    )
-                    % {"challenger": challenger}
-                )
-            elif check.tie_possible:
-                lines.append(
-                    _(
-                        "Weights inside the declared ranges can at most tie the "
-                        "winner with %(challenger)s."
-                    )
-                    % {"challenger": challenger}
-                )
-            else:
-                lines.append(
-                    _(
-                        "No weights inside the declared ranges (still summing to "
-                        "100 %) change the winner."
-                    )
-                )
-        elif check is not None:
-            lines.append(
-                _(
-                    "The declared weight ranges cannot sum to 100 %, so they were "
-                    "not tested."
-                )
-            )
+            lines.append(range_check_verdict(check, challenger))
         if analysis.smallest is not None:
             smallest = analysis.smallest
             lines.append(

@@ -1,5 +1,7 @@
 """Formats, styles, tables and lookups shared by the sections of the
-evaluation report PDF (``evaluation.reports.report_pdf``)."""
+evaluation report PDF (``evaluation.reports.report_pdf``); the criteria's tree
+order and the verdict on the declared weight ranges serve the evaluation
+workbook too."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
@@ -162,6 +165,29 @@ def _tree_order(
 
     visit(None, 0)
     return ordered
+
+
+def range_check_verdict(check: engine.RangeCheck, challenger: str) -> str:
+    """What the check of the declared weight ranges found, as the results
+    page says it; ``challenger`` is the name of the tender it names."""
+    if not check.feasible:
+        return _(
+            "The declared weight ranges cannot sum to 100 %, so they were not tested."
+        )
+    if check.winner_changes:
+        return _(
+            "Weights inside the declared ranges can change the winner: "
+            "%(challenger)s would win."
+        ) % {"challenger": challenger}
+    if check.tie_possible:
+        return _(
+            "Weights inside the declared ranges can at most tie the winner "
+            "with %(challenger)s."
+        ) % {"challenger": challenger}
+    return _(
+        "No weights inside the declared ranges (still summing to 100 %) "
+        "change the winner."
+    )
 
 
 def _people(ids: set) -> dict[int, str]:

@@ -37,6 +37,7 @@ from evaluation.models import (
     Evaluation,
     Score,
 )
+from evaluation.reports.report_pdf_parts import _tree_order, range_check_verdict
 from evaluation.selectors.results import evaluation_results, prices_visible
 from procurement.documents.xlsx import (
     Column,
@@ -311,7 +312,7 @@ class _Workbook:
         )
         kinds = dict(Criterion.Kind.choices)
         methods = dict(Criterion.Method.choices)
-        for criterion in _tree_order(self.data.criteria):
+        for criterion, _depth in _tree_order(self.data.criteria):
             parent = self.criteria.get(criterion.parent_id)
             is_leaf = criterion.id in results.leaf_ids
             sheet.append(
@@ -841,27 +842,8 @@ class _Workbook:
                     _num(analysis.smallest_feasible.percentage_points),
                 )
             )
-        check = analysis.range_check
-        if check is None or not check.feasible:
-            verdict = _(
-                "The declared weight ranges cannot sum to 100 %, so they were "
-                "not tested."
-            )
-        elif check.winner_changes:
-            verdict = _(
-                "Weights inside the declared ranges can change the winner: "
-                "%(challenger)s would win."
-            ) % {"challenger": names.get(check.challenger, "")}
-        elif check.tie_possible:
-            verdict = _(
-                "Weights inside the declared ranges can at most tie the winner "
-                "with %(challenger)s."
-            ) % {"challenger": names.get(check.challenger, "")}
-        else:
-            verdict = _(
-                "No weights inside the declared ranges (still summing to 100 %) "
-                "change the winner."
-            )
+        check = analysis.range_check or engine.RangeCheck(feasible=False)
+        verdict = range_check_verdict(check, names.get(check.challenger, ""))
         findings.append((_("Declared weight ranges"), verdict))
         for label, value in findings:
             sheet.append([label, value, None, None, None])
@@ -940,22 +922,6 @@ def _consensus_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
     )
     for row in rows:
         yield _order_key(row[0], row[1], row[2]), row
-
-
-def _tree_order(criteria) -> list:
-    """Criteria depth first, as the tree reads."""
-    children: dict[Hashable, list] = {}
-    for c in criteria:
-        children.setdefault(c.parent_id, []).append(c)
-    ordered: list = []
-
-    def walk(parent):
-        for c in children.get(parent, []):
-            ordered.append(c)
-            walk(c.id)
-
-    walk(None)
-    return ordered
 
 
 def _points_text(value: Decimal) -> str:
