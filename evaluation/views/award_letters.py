@@ -10,13 +10,10 @@ downloads answer 409 with the same reasons. Every download is recorded.
 
 from __future__ import annotations
 
-import tempfile
 import zipfile
-from collections.abc import Callable
-from typing import IO
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.text import slugify
@@ -32,7 +29,7 @@ from evaluation.reports.award_letters import (
     render_award_letter_pdf,
 )
 from procurement.access import procurement_roles
-from procurement.services.reports import report_download_record
+from procurement.views.downloads import report_file_response
 
 PDF = "application/pdf"
 
@@ -89,42 +86,6 @@ def _page(
     )
 
 
-def _attachment(
-    request: HttpRequest,
-    evaluation: Evaluation,
-    *,
-    filename: str,
-    content_type: str,
-    write: Callable[[IO[bytes]], None],
-    report: str,
-    label: str,
-) -> HttpResponse:
-    """The file ``write`` makes, built in a temporary file on disk and
-    streamed from there, its download recorded; HEAD answers with the
-    headers only and records nothing."""
-    if request.method == "HEAD":
-        response = HttpResponse(content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    handle = tempfile.TemporaryFile()
-    try:
-        write(handle)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
-        report=report,
-        procurement=evaluation.procurement,
-        label=label,
-        filename=filename,
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-
-
 @require_safe
 def award_letters(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
     """The letters per vendor with their download links, or why there are none."""
@@ -144,9 +105,9 @@ def award_letter(
     letter = letter_set.letter(tender_pk)
     if letter is None:
         raise Http404
-    return _attachment(
+    return report_file_response(
         request,
-        evaluation,
+        procurement=evaluation.procurement,
         filename=letter_set.filenames()[letter.tender_id],
         content_type=PDF,
         write=lambda handle: render_award_letter_pdf(evaluation, letter, handle),
@@ -176,9 +137,9 @@ def award_letters_zip(
                 with archive.open(names[letter.tender_id], "w") as member:
                     render_award_letter_pdf(evaluation, letter, member)
 
-    return _attachment(
+    return report_file_response(
         request,
-        evaluation,
+        procurement=evaluation.procurement,
         filename=filename,
         content_type="application/zip",
         write=write,

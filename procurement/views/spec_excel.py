@@ -71,7 +71,7 @@ def spec_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     buffer.seek(0)
     filename = export_filename(procurement, baseline)
     report_download_record(
-        user=request.user,
+        request=request,
         report="spec-xlsx",
         procurement=procurement,
         label=baseline.label if baseline else "",

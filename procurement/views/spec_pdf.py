@@ -5,9 +5,8 @@ URL patterns for this topic, included under /procurements/<pk>/."""
 from __future__ import annotations
 
 import re
-import tempfile
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.text import slugify
@@ -15,8 +14,8 @@ from django.views.decorators.http import require_safe
 
 from procurement.access import get_procurement_for_user
 from procurement.models import Baseline, Procurement
-from procurement.services.reports import report_download_record
 from procurement.spec_pdf import write_specification_pdf
+from procurement.views.downloads import report_file_response
 
 
 def pdf_filename(procurement: Procurement, baseline: Baseline | None) -> str:
@@ -42,30 +41,16 @@ def spec_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             Baseline, pk=int(baseline_id), procurement=procurement
         )
     filename = pdf_filename(procurement, baseline)
-    if request.method == "HEAD":
-        response = HttpResponse(content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    # Built into a temporary file on disk, then streamed from there.
-    handle = tempfile.TemporaryFile()
-    try:
-        write_specification_pdf(procurement, handle, baseline=baseline)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
+    return report_file_response(
+        request,
+        write=lambda handle: write_specification_pdf(
+            procurement, handle, baseline=baseline
+        ),
+        filename=filename,
+        content_type="application/pdf",
         report="spec-pdf",
         procurement=procurement,
         label=baseline.label if baseline else "",
-        filename=filename,
-    )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/pdf",
     )
 
 

@@ -246,7 +246,7 @@ def spec_export_reqif(request: HttpRequest, pk: int) -> HttpResponse:
     out.seek(0)
     filename = export_filename(procurement, baseline)
     report_download_record(
-        user=request.user,
+        request=request,
         report="spec-reqif",
         procurement=procurement,
         label=baseline.label if baseline else "",

@@ -10,7 +10,6 @@ price envelope is sealed, only the lead sees or enters its prices.
 from __future__ import annotations
 
 import io
-import tempfile
 
 from django import forms
 from django.conf import settings
@@ -66,6 +65,7 @@ from procurement.tenders.opening_record import (
     opening_lines,
     write_opening_record_pdf,
 )
+from procurement.views.downloads import report_file_response
 
 FORM_METHODS = ["GET", "POST"]
 PENDING = PendingUploads("tender-answers", ".xlsx")
@@ -218,26 +218,14 @@ def round_opening_pdf(request: HttpRequest, pk: int, round_pk: int) -> HttpRespo
     round = get_round_for_user(request.user, pk, round_pk)
     reference = slugify(round.procurement.reference) or "kravspor"
     filename = f"{reference}-{round.number}-{slugify(_('opening record'))}.pdf"
-    if request.method == "HEAD":
-        response = HttpResponse(content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    handle = tempfile.TemporaryFile()
-    try:
-        write_opening_record_pdf(round, handle)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
+    return report_file_response(
+        request,
+        write=lambda handle: write_opening_record_pdf(round, handle),
+        filename=filename,
+        content_type="application/pdf",
         report="opening-record",
         procurement=round.procurement,
         label=round.name,
-        filename=filename,
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
 
 
@@ -249,7 +237,7 @@ def round_answer_sheet(request: HttpRequest, pk: int, round_pk: int) -> HttpResp
     buffer.seek(0)
     filename = answer_sheet_filename(round)
     report_download_record(
-        user=request.user,
+        request=request,
         report="answer-sheet",
         procurement=round.procurement,
         label=round.name,

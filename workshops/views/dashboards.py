@@ -52,7 +52,7 @@ def workshop_report(request: HttpRequest, pk: int, workshop_pk: int) -> HttpResp
     out.seek(0)
     filename = reports.workshop_report_filename(workshop)
     report_download_record(
-        user=request.user,
+        request=request,
         report="workshop-report",
         procurement=workshop.procurement,
         label=workshop.title,
@@ -77,7 +77,7 @@ def participation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     out.seek(0)
     filename = reports.participation_filename(procurement, "pdf")
     report_download_record(
-        user=request.user,
+        request=request,
         report="participation-pdf",
         procurement=procurement,
         filename=filename,
@@ -98,7 +98,7 @@ def participation_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     out.seek(0)
     filename = reports.participation_filename(procurement, "xlsx")
     report_download_record(
-        user=request.user,
+        request=request,
         report="participation-xlsx",
         procurement=procurement,
         filename=filename,

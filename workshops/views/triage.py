@@ -543,7 +543,7 @@ def trace_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     buffer.seek(0)
     filename = matrix_filename(procurement)
     report_download_record(
-        user=request.user,
+        request=request,
         report="trace-matrix",
         procurement=procurement,
         filename=filename,
