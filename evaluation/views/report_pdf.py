@@ -6,10 +6,9 @@ URL patterns for this topic, included under /procurements/<pk>/."""
 from __future__ import annotations
 
 import re
-import tempfile
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_safe
 from evaluation import access
 from evaluation.models import Evaluation
 from evaluation.reports.report_pdf import write_evaluation_report_pdf
-from procurement.services.reports import report_download_record
+from procurement.views.downloads import report_file_response
 
 REPORT = "evaluation-report"
 
@@ -41,27 +40,16 @@ def report_pdf(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpRespons
     if not access.may_download_evaluation_reports(request.user, evaluation):
         raise PermissionDenied
     filename = report_filename(evaluation)
-    if request.method == "HEAD":
-        response = HttpResponse(content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    # Built into a temporary file on disk, then streamed from there.
-    handle = tempfile.TemporaryFile()
-    try:
-        write_evaluation_report_pdf(evaluation, handle, user=request.user)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
+    return report_file_response(
+        request,
+        write=lambda handle: write_evaluation_report_pdf(
+            evaluation, handle, user=request.user
+        ),
+        filename=filename,
+        content_type="application/pdf",
         report=REPORT,
         procurement=evaluation.procurement,
         label=_("Evaluation report (PDF): %(evaluation)s") % {"evaluation": evaluation},
-        filename=filename,
-    )
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
 
 

@@ -3,10 +3,8 @@ evaluation reports (``access.may_download_evaluation_reports``)."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_safe
 from evaluation import access
 from evaluation.reports.workbook import workbook_filename, write_evaluation_workbook
 from procurement.documents.xlsx import XLSX_CONTENT_TYPE
-from procurement.services.reports import report_download_record
+from procurement.views.downloads import report_file_response
 
 REPORT_CODE = "evaluation-workbook"
 
@@ -25,23 +23,16 @@ def report_workbook(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpRe
     if not access.may_download_evaluation_reports(request.user, evaluation):
         raise PermissionDenied
     filename = workbook_filename(evaluation)
-    # A large workbook is written to a temporary file, not held in memory;
-    # the file goes when the response closes it.
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    write_evaluation_workbook(evaluation, handle, user=request.user)
-    handle.seek(0)
-    report_download_record(
-        user=request.user,
+    return report_file_response(
+        request,
+        write=lambda handle: write_evaluation_workbook(
+            evaluation, handle, user=request.user
+        ),
+        filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
         report=REPORT_CODE,
         procurement=evaluation.procurement,
         label=_("Evaluation workbook, %(round)s") % {"round": evaluation.round},
-        filename=filename,
-    )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type=XLSX_CONTENT_TYPE,
     )
 
 

@@ -311,6 +311,13 @@ class WorkbookDownloadTests(ConsensusWorld):
         self.assertIn("Priser", book.sheetnames)  # in bokmål, like the pages
         self.assertEqual(self.client.post(self.url()).status_code, 405)
 
+    def test_asking_for_the_headers_only_builds_and_records_nothing(self):
+        self.login(self.lead)
+        response = self.client.head(self.url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(".xlsx", response["Content-Disposition"])
+        self.assertFalse(ReportDownload.objects.exists())
+
 
 class EvaluationReportCommandTests(ConsensusWorld):
     def run_command(self, *args) -> None:
