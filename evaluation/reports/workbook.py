@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +37,11 @@ from evaluation.models import (
     Score,
 )
 from evaluation.reports.report_pdf_parts import _tree_order, range_check_verdict
-from evaluation.selectors.results import evaluation_results, prices_visible
+from evaluation.selectors.results import (
+    evaluation_results,
+    prices_visible,
+    raw_rows,
+)
 from procurement.documents.xlsx import (
     Column,
     FastSheetWriter,
@@ -531,7 +534,8 @@ class _Workbook:
         # raw database value → (the number in the cell, the points as text)
         shown_values: dict[Any, tuple[float, str]] = {}
         append = scores.append
-        for row in _score_stream(self.evaluation, tender_ids):
+        score_rows, score_value = _score_stream(self.evaluation, tender_ids)
+        for row in score_rows:
             evaluator_id, tender_id, requirement_id, criterion_id, value, text = row
             key = _order_key(tender_id, requirement_id, criterion_id)
             if key != group_key:
@@ -557,7 +561,7 @@ class _Workbook:
             try:
                 number, shown = shown_values[value]
             except KeyError:
-                exact = _score_value(value)
+                exact = score_value(value)
                 number, shown = shown_values[value] = (
                     float(exact),
                     _points_text(exact),
@@ -869,14 +873,12 @@ def _ordering():
     )
 
 
-def _score_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
-    """The individual scores in sheet order, as the database returns them.
-
-    The ORM's SQL, read through the chunked cursor ``iterator()`` uses (a
-    server-side cursor on PostgreSQL) but without its per-row converters:
-    they make a Decimal of every score on SQLite, seconds at a million rows.
-    The caller converts each distinct value once (``_score_value``)."""
-    queryset = (
+def _score_stream(evaluation: Evaluation, tender_ids):
+    """The individual scores in sheet order, streamed as the database returns
+    them, and the function that turns a raw score into the ORM's Decimal
+    (``raw_rows``: the ORM's statement and converters, without a Decimal
+    made per row on SQLite, seconds at a million rows)."""
+    rows, convert = raw_rows(
         Score.objects.filter(evaluation=evaluation, tender_id__in=tender_ids)
         .order_by(*_ordering(), "evaluator_id")
         .values_list(
@@ -886,24 +888,11 @@ def _score_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:
             "criterion_id",
             "value",
             "justification",
-        )
+        ),
+        converted=("value",),
+        stream=True,
     )
-    sql, params = queryset.query.sql_with_params()
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(10_000):
-            yield from rows
-
-
-_CENTS = Decimal("0.01")
-
-
-def _score_value(raw) -> Decimal:
-    """A score as the ORM reads it: SQLite hands back a float or an int for
-    the two-decimal value, PostgreSQL a Decimal."""
-    if isinstance(raw, Decimal):
-        return raw
-    return Decimal(str(raw)).quantize(_CENTS)
+    return rows, convert["value"]
 
 
 def _consensus_stream(evaluation: Evaluation, tender_ids) -> Iterator[tuple]:

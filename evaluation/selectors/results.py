@@ -210,9 +210,9 @@ def _identity(value):
     return value
 
 
-def _read(
-    queryset: QuerySet, *, converted: Iterable[str]
-) -> tuple[list[tuple], dict[str, Callable]]:
+def raw_rows(
+    queryset: QuerySet, *, converted: Iterable[str], stream: bool = False
+) -> tuple[Iterable[tuple], dict[str, Callable]]:
     """The raw rows of a ``values_list`` queryset and, for each column named
     in ``converted``, the function that turns its raw value into the value the
     ORM returns.
@@ -222,7 +222,9 @@ def _read(
     distinct raw value is remembered, so 230,000 rows of scores cost a few
     hundred Decimal conversions. The caller converts only the columns it
     names; any other column the ORM would convert is refused here, so the
-    values are always the ORM's to the last digit."""
+    values are always the ORM's to the last digit. With ``stream`` the rows
+    come in chunks through the cursor ``iterator()`` uses (server-side on
+    PostgreSQL) instead of all at once."""
     query = queryset.query
     names = [*query.extra_select, *query.values_select, *query.annotation_select]
     fields = [
@@ -231,7 +233,7 @@ def _read(
     ]
     if not queryset._fields or fields != names:
         # The ORM would reorder these columns; this reader does not.
-        raise ValueError("_read reads values_list querysets in select order")
+        raise ValueError("raw_rows reads values_list querysets in select order")
     db = queryset.db
     db_connection = connections[db]
     compiler = query.get_compiler(using=db)
@@ -248,10 +250,19 @@ def _read(
     for position, (functions, expression) in converters.items():
         memo = _Converted(functions, expression, db_connection)
         convert[names[position]] = memo.__getitem__ if memoise else memo.__missing__
+    if stream:
+        return _streamed(db_connection, sql, params), convert
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return rows, convert
+
+
+def _streamed(db_connection, sql: str, params, chunk: int = 10_000) -> Iterator[tuple]:
+    with db_connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
 
 
 class LazyMapping(Mapping):
@@ -317,7 +328,7 @@ def individual_aggregates(
     evaluation: Evaluation, tender_ids: Iterable[int]
 ) -> dict[tuple[int, engine.ItemKey], engine.Aggregate]:
     """COUNT/SUM/MIN/MAX of the individual scores per tender × item."""
-    rows, convert = _read(
+    rows, convert = raw_rows(
         Score.objects.filter(evaluation=evaluation, tender_id__in=list(tender_ids))
         .order_by()
         .values_list("tender_id", "requirement_id", "criterion_id")
@@ -393,7 +404,7 @@ def _exact(value, places: Decimal) -> Decimal:
 def consensus_scores(
     evaluation: Evaluation, tender_ids: Iterable[int]
 ) -> dict[tuple[int, engine.ItemKey], Decimal]:
-    rows, convert = _read(
+    rows, convert = raw_rows(
         ConsensusScore.objects.filter(
             evaluation=evaluation, tender_id__in=list(tender_ids)
         )

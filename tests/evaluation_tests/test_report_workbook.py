@@ -388,15 +388,3 @@ class EvaluationReportCommandTests(ConsensusWorld):
                     self.run_command(*args, "--format", "xlsx", "-o", out)
             self.assertEqual(list(Path(folder).iterdir()), [])
         self.assertFalse(ReportDownload.objects.exists())
-
-
-def test_a_raw_score_is_read_as_the_orm_reads_it():
-    from decimal import Decimal
-
-    from evaluation.reports.workbook import _score_value
-
-    assert _score_value(7.25) == Decimal("7.25")
-    assert str(_score_value(8)) == "8.00"
-    assert str(_score_value(7.3)) == "7.30"
-    assert str(_score_value("6.5")) == "6.50"
-    assert _score_value(Decimal("9.10")) == Decimal("9.10")

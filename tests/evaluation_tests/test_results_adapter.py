@@ -18,6 +18,7 @@ from evaluation.selectors.results import (
     LazyMapping,
     engine_data,
     evaluation_results,
+    raw_rows,
 )
 from procurement.models import Requirement
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld, numbers
@@ -125,6 +126,29 @@ class AdapterAgainstSlowReadingTests(ConsensusWorld):
             numbers(engine.compute_results(slow).to_dict(spreads="all")),
         )
         return data, results
+
+    def test_raw_rows_give_the_orm_values_whether_streamed_or_not(self):
+        queryset = (
+            Score.objects.filter(evaluation=self.evaluation)
+            .order_by("pk")
+            .values_list("pk", "tender_id", "value", "justification")
+        )
+        expected = list(queryset)
+        for stream in (False, True):
+            with self.subTest(stream=stream):
+                rows, convert = raw_rows(queryset, converted=("value",), stream=stream)
+                value = convert["value"]
+                read = [(pk, t, value(raw), text) for pk, t, raw, text in rows]
+                self.assertEqual(read, expected)
+                self.assertTrue(
+                    all(type(row[2]) is Decimal for row in read)  # noqa: E721
+                )
+                self.assertEqual(
+                    [str(row[2]) for row in read], [str(row[2]) for row in expected]
+                )
+        if connection.vendor == "sqlite":  # SQLite's decimals need converting
+            with self.assertRaises(ValueError):  # a converted column not named
+                raw_rows(queryset, converted=())
 
     def test_while_scoring_the_adapter_reads_what_the_slow_reading_reads(self):
         data, results = self.assert_same_as_slow_reading()
