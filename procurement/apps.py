@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +53,15 @@ class ProcurementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from procurement import unicode_search
+
         checks.register(check_safe_xml_parsing)
+        # Searches ignore the case of Æ, Ø and Å on SQLite as well.
+        unicode_search.install()
+        connection_created.connect(
+            unicode_search.register_sqlite_function,
+            dispatch_uid="procurement.unicode_search",
+        )
         post_migrate.connect(
             grant_administrator_permissions,
             dispatch_uid="procurement.grant_administrator_permissions",
