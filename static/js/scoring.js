@@ -72,6 +72,13 @@
     if (!progress || done === null || done === undefined) {
       return;
     }
+    // The current section's count in the list of sections moves with it:
+    // the row just saved belongs to the section shown.
+    var section = document.querySelector("#score-sections li.current .section-done");
+    var change = done - Number(progress.getAttribute("data-done"));
+    if (section && change) {
+      section.textContent = Number(section.textContent) + change;
+    }
     progress.setAttribute("data-done", done);
     progress.setAttribute("data-total", total);
     progress.querySelector(".progress-done").textContent = done;

@@ -3,6 +3,7 @@ saving rows one by one, and a refused save that keeps what was typed."""
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -198,3 +199,61 @@ def test_without_javascript_a_refused_save_keeps_the_typed_score(
         assert Score.objects.get().value == Decimal("9")
     finally:
         context.close()
+
+
+def test_a_large_criterion_counts_the_section_shown_as_rows_are_saved(
+    scoring_page, world
+):
+    page = scoring_page
+    procurement, evaluation = world["procurement"], world["evaluation"]
+    tender, criterion = world["tender"], world["criterion"]
+    allergy = world["requirements"][0]
+    other = Section.objects.create(
+        procurement=procurement, number="2", title="Medisinering", prefix="MED"
+    )
+    dosage = Requirement.objects.create(
+        procurement=procurement,
+        section=other,
+        key="MED-0001",
+        title="Dosering",
+        description="Dosering i kurven.",
+        kind="V",
+        weight=Decimal("1"),
+        status="approved",
+    )
+    RequirementMapping.objects.create(
+        evaluation=evaluation, criterion=criterion, requirement=dosage
+    )
+    log_in(page, "eva", PASSWORD)
+    # Four requirements in two sections: with sections from three, one
+    # section is scored at a time.
+    with mock.patch("evaluation.views.scoring.SECTION_PAGES_FROM", 3):
+        page.goto(
+            f"/procurements/{procurement.pk}/evaluations/{evaluation.pk}/tenders/"
+            f"{tender.pk}/criteria/{criterion.pk}/score/"
+        )
+        sections = page.locator("#score-sections")
+        current = sections.locator("li.current")
+        expect(current).to_contain_text("1 Journal")
+        expect(current.locator(".section-done")).to_have_text("0")
+        expect(page.locator("#page-progress .progress-total")).to_have_text("4")
+
+        page.locator(f"#id_r{allergy.pk}-value").fill("7")
+        page.locator(f"#id_r{allergy.pk}-justification").fill("God oversikt.")
+        page.locator(f"#row-r{allergy.pk} button.score-save").click()
+        expect(page.locator("#page-progress .progress-done")).to_have_text("1")
+        expect(current.locator(".section-done")).to_have_text("1")
+        expect(sections.locator("li").nth(1).locator(".section-done")).to_have_text("0")
+
+        # Saving the same row again changes the score, not the counts.
+        page.locator(f"#id_r{allergy.pk}-value").fill("8")
+        page.locator(f"#row-r{allergy.pk} button.score-save").click()
+        expect(page.locator(f"#row-r{allergy.pk} .score-version")).to_have_value("2")
+        expect(current.locator(".section-done")).to_have_text("1")
+        expect(page.locator("#page-progress .progress-done")).to_have_text("1")
+
+        # The other section, reached by its link, starts at its own count.
+        sections.get_by_role("link", name="2 Medisinering").click()
+        expect(sections.locator("li.current")).to_contain_text("2 Medisinering")
+        expect(page.locator(f"#row-r{dosage.pk}")).to_be_visible()
+        expect(sections.locator("li").first.locator(".section-done")).to_have_text("1")
