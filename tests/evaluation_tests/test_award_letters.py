@@ -4,6 +4,7 @@ that downloads are recorded, and the ``award_letters`` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -12,6 +13,7 @@ import zipfile
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
@@ -21,6 +23,7 @@ from pypdf import PdfReader
 from evaluation import results as engine
 from evaluation.models import AbsoluteCheck, Evaluation
 from evaluation.reports.award_letters import (
+    AwardLetterSet,
     AwardLettersRefused,
     LetterKind,
     Rejection,
@@ -252,6 +255,39 @@ class PureLetterTests(SimpleTestCase):
                 letter_filename("HP-EPJ-2016", 1, found["C"]),
                 "hp-epj-2016-1-rejection-cesium-as.pdf",
             )
+
+    def test_every_letter_of_a_set_gets_its_own_file_name(self):
+        # Two vendors named alike, and a third whose name is the first with
+        # the second's tender id added: no two files share a name.
+        data, results = world()
+        base = letters(data, results)[0]
+        letter_set = AwardLetterSet(
+            evaluation=SimpleNamespace(
+                procurement=SimpleNamespace(reference="HP-1"),
+                round=SimpleNamespace(number=2),
+            ),
+            letter_date=LETTER_DATE,
+            standstill_end=LETTER_DATE,
+            vendors=[],
+            letters=[
+                dataclasses.replace(base, tender_id=8, vendor="Beta AS 9"),
+                dataclasses.replace(base, tender_id=7, vendor="Beta AS"),
+                dataclasses.replace(base, tender_id=9, vendor="Beta, AS"),
+                dataclasses.replace(base, tender_id=10, vendor="!"),
+            ],
+        )
+        with translation.override("en"):
+            names = letter_set.filenames()
+        kind = "award-letter" if base.kind is LetterKind.AWARD else "rejection"
+        self.assertEqual(
+            names,
+            {
+                8: f"hp-1-2-{kind}-beta-as-9.pdf",
+                7: f"hp-1-2-{kind}-beta-as.pdf",
+                9: f"hp-1-2-{kind}-beta-as-9-2.pdf",
+                10: f"hp-1-2-{kind}-tender-10.pdf",
+            },
+        )
 
 
 # With the database ---------------------------------------------------------------

@@ -57,9 +57,15 @@ class AwardLetterSet:
         names: dict[Hashable, str] = {}
         taken: set[str] = set()
         for letter in self.letters:
-            name = letter_filename(reference, number, letter)
-            if name in taken:
-                name = f"{name[:-4]}-{letter.tender_id}.pdf"
+            base = letter_filename(reference, number, letter)[: -len(".pdf")]
+            name, suffix = f"{base}.pdf", 1
+            while name in taken:
+                # A vendor whose name slugifies like another's, or like that
+                # name with the tender's id added.
+                extra = (
+                    letter.tender_id if suffix == 1 else f"{letter.tender_id}-{suffix}"
+                )
+                name, suffix = f"{base}-{extra}.pdf", suffix + 1
             taken.add(name)
             names[letter.tender_id] = name
         return names
