@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.chart import BarChart, Reference
@@ -79,6 +79,27 @@ def _person(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+class _People(dict):
+    """Display names by user id: the procurement's members and the panel up
+    front, anyone else (a former member) read on first use; never every
+    user of the installation."""
+
+    def __init__(self, evaluation: Evaluation):
+        super().__init__(
+            (user.pk, _person(user))
+            for user in get_user_model()
+            .objects.filter(
+                Q(memberships__procurement_id=evaluation.procurement_id)
+                | Q(evaluation_assignments__evaluation=evaluation)
+            )
+            .distinct()
+        )
+
+    def __missing__(self, pk) -> str:
+        self[pk] = name = _person(get_user_model().objects.filter(pk=pk).first())
+        return name
 
 
 def write_evaluation_workbook(
@@ -139,8 +160,7 @@ class _Workbook:
             ).values_list("pk", "key", "title")
             if pk in requirement_ids
         }
-        User = get_user_model()
-        self.people = {u.pk: _person(u) for u in User.objects.all()}
+        self.people = _People(evaluation)
 
         workbook = new_workbook()
         for title, writer in [
@@ -557,7 +577,7 @@ class _Workbook:
                 )
                 item_key = item_key or item_title
                 tender_name = names.get(tender_id, "")
-            person = people.get(evaluator_id, "")
+            person = people[evaluator_id]
             try:
                 number, shown = shown_values[value]
             except KeyError:
@@ -612,7 +632,7 @@ class _Workbook:
                 title,
                 _num(value),
                 text,
-                self.people.get(decided_by, "") if decided_by else "",
+                self.people[decided_by] if decided_by else "",
                 "\n".join(lines),
             ]
         )
@@ -673,7 +693,7 @@ class _Workbook:
                     yes_no(fulfilled),
                     deviation,
                     text,
-                    self.people.get(by, ""),
+                    self.people[by] if by else "",
                     at,
                 ]
             )

@@ -13,10 +13,10 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from evaluation import results as engine
-from evaluation.models import ConsensusScore, Evaluation, Score
+from evaluation.models import Assignment, ConsensusScore, Evaluation, Score
 from evaluation.reports.workbook import write_evaluation_workbook
 from evaluation.selectors.results import evaluation_results
-from procurement.models import ReportDownload
+from procurement.models import Membership, ReportDownload
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld
 
 
@@ -164,6 +164,13 @@ class WorkbookContentTests(ConsensusWorld):
         rules = list(sheet.conditional_formatting)
         self.assertEqual(len(rules), 1)
         self.assertIn("$F2>=", rules[0].rules[0].formula[0])
+
+    def test_an_evaluator_who_has_left_the_procurement_is_still_named(self):
+        Membership.objects.filter(user=self.evaluator2).delete()
+        Assignment.objects.filter(evaluator=self.evaluator2).delete()
+        rows = table(workbook_for(self.evaluation, self.lead)["Individual scores"])
+        self.assertEqual({r["Evaluator"] for r in rows}, {"evaluator", "evaluator2"})
+        self.assertEqual(len(rows), 24)
 
     def test_justifications_show_consensus_and_individual_reasons(self):
         book = workbook_for(self.evaluation, self.lead)
