@@ -484,6 +484,7 @@ class PairwiseComparison(LockGuardMixin):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LockGuardQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pairwise comparison")

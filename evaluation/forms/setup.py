@@ -217,8 +217,8 @@ class CriterionForm(forms.ModelForm):
         help_texts = {
             "weight": _("Percent of the parent (the weights at one level sum to 100)."),
             "weight_min": _(
-                "The range announced to vendors: a weight of 30 ± 10 lies between 20 and 40. "
-                "Leave both ends empty for none."
+                "The range announced to vendors: a weight of 30 ± 10 lies "
+                "between 20 and 40. Leave both ends empty for none."
             ),
         }
 

@@ -503,12 +503,14 @@ def comparison_save(
     weights and consistency for it (``AHPMatrixError`` for a bad matrix)."""
     evaluation = _locked_for_setup(evaluation)
     result = engine.ahp_weights(matrix)
-    comparison, _created = PairwiseComparison.objects.get_or_create(
+    # Created or changed in one save, so its history says who did either.
+    comparison = PairwiseComparison.objects.filter(
         evaluation=evaluation, parent=parent
-    )
+    ).first() or PairwiseComparison(evaluation=evaluation, parent=parent)
     comparison.criterion_ids = [c.pk for c in criteria]
     comparison.matrix = [[str(Fraction(x)) for x in row] for row in matrix]
     comparison.updated_by = _user(by)
+    comparison._history_user = _user(by)
     comparison.full_clean()
     comparison.save()
     return comparison, result

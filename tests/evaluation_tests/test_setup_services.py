@@ -404,6 +404,25 @@ class AHPTests(EvaluationWorld):
         self.assertEqual(stored.matrix, [["1", "3"], ["1/3", "1"]])
         self.assertEqual(stored.criterion_ids, [function.pk, risk.pk])
 
+    def test_every_saved_matrix_is_in_the_history_with_who_saved_it(self):
+        criteria = self.model()
+        for upper in (Fraction(3), Fraction(5)):
+            services.ahp_apply(
+                by=self.lead,
+                evaluation=self.evaluation,
+                parent=criteria["quality"],
+                matrix=services.full_matrix({(0, 1): upper}, 2),
+            )
+        stored = PairwiseComparison.objects.get(parent=criteria["quality"])
+        history = list(stored.history.order_by("history_date"))
+        self.assertEqual(
+            [(h.history_type, h.history_user, h.matrix) for h in history],
+            [
+                ("+", self.lead, [["1", "3"], ["1/3", "1"]]),
+                ("~", self.lead, [["1", "5"], ["1/5", "1"]]),
+            ],
+        )
+
     def test_a_weight_outside_the_declared_range_refuses_the_whole_apply(self):
         criteria = self.model()
         # 1/9: quality 10 %, price 90 % – both outside their declared ranges.
