@@ -31,6 +31,7 @@ from evaluation.selectors.scoring import (
 )
 from procurement.models import Requirement, Tender
 from procurement.personal_data import REMEDY, check_text
+from procurement.services.core import event_record
 
 Status = Evaluation.Status
 TWO_PLACES = Decimal("0.01")
@@ -393,12 +394,17 @@ def rejection_dismiss(
     justification (the earlier judgement stays in the check's history)."""
     _check_rejection_decision(evaluation, tender, reason)
     changed = []
-    for check in AbsoluteCheck.objects.select_for_update().filter(
-        evaluation=evaluation,
-        tender=tender,
-        fulfilled=False,
-        substantial_deviation=True,
-    ):
+    deviations = (
+        AbsoluteCheck.objects.select_for_update(of=("self",))
+        .select_related("requirement")
+        .filter(
+            evaluation=evaluation,
+            tender=tender,
+            fulfilled=False,
+            substantial_deviation=True,
+        )
+    )
+    for check in deviations:
         check.substantial_deviation = False
         check.justification = reason.strip()
         check.checked_by = by
@@ -407,6 +413,16 @@ def rejection_dismiss(
         check.full_clean(validate_constraints=False)
         check.save()
         changed.append(check)
+    event_record(
+        action="tender.rejection_dismissed",
+        by=by,
+        obj=tender,
+        procurement=evaluation.procurement,
+        data={
+            "reason": reason.strip(),
+            "requirements": sorted(check.requirement.key for check in changed),
+        },
+    )
     return changed
 
 

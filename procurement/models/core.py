@@ -426,6 +426,7 @@ EVENT_ACTIONS = {
     "tender.changed": _("Tender changed"),
     "tender.status_changed": _("Tender status changed"),
     "tender.rejected": _("Tender rejected"),
+    "tender.rejection_dismissed": _("Proposed rejection dismissed"),
     "responses.imported": _("Vendor answers imported"),
     "workshop.created": _("Workshop created"),
     "workshop.changed": _("Workshop changed"),

@@ -145,6 +145,16 @@ class RejectionDecisionTests(AbsoluteTestCase):
         check = AbsoluteCheck.objects.get()
         self.assertFalse(check.substantial_deviation)
         self.assertEqual(check.history.count(), 2)
+        event = Event.objects.get(action="tender.rejection_dismissed")
+        self.assertEqual(event.actor, self.lead)
+        self.assertEqual(event.procurement, self.procurement)
+        self.assertEqual(
+            event.data,
+            {
+                "reason": "Avviket er lite; kopien tas daglig i drift.",
+                "requirements": [check.requirement.key],
+            },
+        )
 
     def test_a_reason_is_required(self):
         response = self.decide("confirm", "")
