@@ -129,6 +129,18 @@ def may_see_results(user, evaluation: Evaluation) -> bool:
     )
 
 
+def evaluation_tabs(user, evaluation: Evaluation) -> dict[str, bool]:
+    """What the tabs of an evaluation's pages offer ``user``: the lead's
+    pages, the scoring pages, and the results only to those who may see
+    them (a tab that answers 403 is not offered)."""
+    roles = procurement_roles(user, evaluation.procurement)
+    return {
+        "nav_is_lead": LEAD in roles,
+        "nav_scores": LEAD in roles or EVALUATOR in roles,
+        "nav_results": may_see_results(user, evaluation),
+    }
+
+
 def may_download_evaluation_reports(user, evaluation: Evaluation) -> bool:
     """The evaluation workbook, the evaluation report PDF and the award
     letters hold every evaluator's scores, the prices and the ranking.

@@ -28,7 +28,6 @@ from evaluation.reports.award_letters import (
     award_letter_set,
     render_award_letter_pdf,
 )
-from procurement.access import procurement_roles
 from procurement.views.downloads import report_file_response
 
 PDF = "application/pdf"
@@ -46,7 +45,6 @@ def _page(
 ) -> HttpResponse:
     evaluation = letter_set.evaluation
     procurement = evaluation.procurement
-    roles = procurement_roles(request.user, procurement)
     names = letter_set.filenames()
     rows = [
         {
@@ -79,8 +77,7 @@ def _page(
             "letter_set": letter_set,
             "rows": rows,
             "winner": letter_set.letters[0].winner if letter_set.letters else "",
-            "nav_is_lead": access.LEAD in roles,
-            "nav_scores": access.LEAD in roles or access.EVALUATOR in roles,
+            **access.evaluation_tabs(request.user, evaluation),
         },
         status=status,
     )

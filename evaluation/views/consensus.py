@@ -49,7 +49,6 @@ from evaluation.selectors.results import (
     prices_visible,
 )
 from evaluation.services import consensus as services
-from procurement.access import procurement_roles
 from procurement.models import Tender
 
 ITEMS_PER_PAGE = 50
@@ -61,13 +60,11 @@ def _evaluation(request: HttpRequest, pk: int, evaluation_pk: int) -> Evaluation
 
 def _context(request: HttpRequest, evaluation: Evaluation, **extra) -> dict:
     procurement = evaluation.procurement
-    roles = procurement_roles(request.user, procurement)
     return {
         "procurement": procurement,
         "evaluation": evaluation,
         "is_lead": access.is_lead(request.user, procurement),
-        "nav_is_lead": access.is_lead(request.user, procurement),
-        "nav_scores": access.LEAD in roles or access.EVALUATOR in roles,
+        **access.evaluation_tabs(request.user, evaluation),
         **extra,
     }
 
@@ -98,10 +95,14 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 
 
 def _sheet_counts(data: engine.EvaluationData, results: engine.Results) -> dict:
-    """Per (criterion, tender): items, items still open, flagged spreads."""
+    """Per (criterion, tender): items, items still open, flagged spreads.
+    Only leaves are scored: a parent's method means nothing."""
     crit_of: dict[engine.ItemKey, object] = {}
     items: dict[object, int] = {}
+    parents = {c.parent_id for c in data.criteria}
     for c in data.criteria:
+        if c.id in parents:
+            continue
         if c.method == engine.Method.DIRECT:
             crit_of[engine.crit_item(c.id)] = c.id
             items[c.id] = 1

@@ -38,6 +38,7 @@ from django.views.decorators.http import (
 from evaluation.access import (
     conflicted_vendor_ids,
     declaration_for,
+    evaluation_tabs,
     get_evaluation_for_user,
     is_evaluator,
     is_lead,
@@ -182,8 +183,7 @@ def worklist(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
         {
             "evaluation": gate.evaluation,
             "procurement": gate.evaluation.procurement,
-            "nav_is_lead": gate.lead,
-            "nav_scores": True,
+            **evaluation_tabs(request.user, gate.evaluation),
             "worklist": items,
             "tenders": tenders,
             "state_message": _state_message(gate.evaluation),
@@ -314,8 +314,7 @@ def _render_score_page(
         {
             "evaluation": evaluation,
             "procurement": evaluation.procurement,
-            "nav_is_lead": gate.lead,
-            "nav_scores": True,
+            **evaluation_tabs(request.user, gate.evaluation),
             "tender": tender,
             "criterion": criterion,
             "rows": rows,
@@ -669,8 +668,7 @@ def scoring_sheet_upload(
     context = {
         "evaluation": evaluation,
         "procurement": evaluation.procurement,
-        "nav_is_lead": gate.lead,
-        "nav_scores": True,
+        **evaluation_tabs(request.user, evaluation),
         "form": form,
         "worklist_url": worklist_url,
         "state_message": _state_message(evaluation),
@@ -768,8 +766,7 @@ def _sheet_outdated(request, gate, plan: ScoringPlan, token: str, worklist_url: 
     context = {
         "evaluation": gate.evaluation,
         "procurement": gate.evaluation.procurement,
-        "nav_is_lead": gate.lead,
-        "nav_scores": True,
+        **evaluation_tabs(request.user, gate.evaluation),
         "form": ScoringSheetUploadForm(),
         "worklist_url": worklist_url,
         "state_message": _state_message(gate.evaluation),
@@ -824,8 +821,7 @@ def _absolute_page(
         {
             "evaluation": evaluation,
             "procurement": evaluation.procurement,
-            "nav_is_lead": gate.lead,
-            "nav_scores": True,
+            **evaluation_tabs(request.user, gate.evaluation),
             "tender": tender,
             "forms": forms,
             "tenders": tenders,

@@ -27,8 +27,10 @@ from evaluation.access import (
     EVALUATOR,
     LEAD,
     declaration_for,
+    evaluation_tabs,
     get_evaluation_for_user,
     is_lead,
+    may_see_results,
 )
 from evaluation.forms.setup import (
     AHPForm,
@@ -64,9 +66,9 @@ def _evaluation_url(evaluation: Evaluation, name: str = "evaluation-detail") -> 
 
 def _page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """Render an evaluation page with what its tabs need to know."""
-    roles = procurement_roles(request.user, context["procurement"])
-    context.setdefault("nav_is_lead", LEAD in roles)
-    context.setdefault("nav_scores", LEAD in roles or EVALUATOR in roles)
+    if context.get("evaluation") is not None:
+        for name, value in evaluation_tabs(request.user, context["evaluation"]).items():
+            context.setdefault(name, value)
     return render(request, template, context)
 
 
@@ -227,6 +229,7 @@ def evaluation_detail(
         "links": {
             name: _evaluation_url(evaluation, name)
             for name in ("worklist", "consensus", "results")
+            if name != "results" or may_see_results(user, evaluation)
         },
     }
     if lead:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from evaluation.models import ConsensusScore, Evaluation, Score
+from evaluation.models import ConsensusScore, Criterion, Evaluation, Score
 from procurement.models import Event
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld
 
@@ -195,3 +195,46 @@ class ConsensusPageTests(ConsensusWorld):
         self.client.get(self.sheet())
         with self.assertNumQueries(25):
             self.client.get(self.sheet())
+
+
+class ConsensusUnderAParentTests(ConsensusWorld):
+    """Ytelse and Risiko under a parent Kvalitet (70 %): the overview offers
+    a sheet per leaf only, and every sheet it links opens."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        kvalitet = Criterion.objects.create(
+            evaluation=cls.evaluation,
+            position=0,
+            name="Kvalitet",
+            kind=Criterion.Kind.QUALITY,
+            weight=D("70"),
+        )
+        Criterion.objects.filter(pk=cls.ytelse.pk).update(
+            parent=kvalitet, weight=D("80"), weight_min=None, weight_max=None
+        )
+        Criterion.objects.filter(pk=cls.risiko.pk).update(
+            parent=kvalitet, weight=D("20"), weight_min=None, weight_max=None
+        )
+        cls.kvalitet = kvalitet
+
+    def test_every_sheet_the_overview_links_opens(self):
+        self.open_consensus()
+        self.login(self.lead)
+        response = self.client.get(
+            f"/procurements/{self.procurement.pk}/evaluations/"
+            f"{self.evaluation.pk}/consensus/"
+        )
+        self.assertEqual(
+            [row["criterion"].id for row in response.context["rows"]],
+            [self.ytelse.pk, self.risiko.pk],
+        )
+        urls = [
+            cell["url"] for row in response.context["rows"] for cell in row["cells"]
+        ]
+        self.assertEqual(len(urls), 2 * 4)  # two leaves × four tenders
+        for url in urls:
+            with self.subTest(url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertNotContains(response, f"/consensus/{self.kvalitet.pk}/tenders/")

@@ -49,6 +49,31 @@ class ResultsPageTests(ConsensusWorld):
             self.login(person)
             self.assertEqual(self.client.get(self.url()).status_code, 403)
 
+    def test_the_results_tab_is_offered_only_to_those_who_may_open_it(self):
+        detail = (
+            f"/procurements/{self.procurement.pk}/evaluations/{self.evaluation.pk}/"
+        )
+        results_link = f'href="{self.url()}"'
+        for person, offered in (
+            (self.lead, True),
+            (self.manager, False),
+            (self.evaluator, False),
+            (self.staff, False),
+        ):
+            with self.subTest(person.username):
+                self.login(person)
+                response = self.client.get(detail)
+                self.assertEqual(response.status_code, 200)
+                if offered:
+                    self.assertContains(response, results_link)
+                else:
+                    self.assertNotContains(response, results_link)
+        self.release()
+        self.login(self.manager)
+        self.assertContains(self.client.get(detail), results_link)
+        self.login(self.evaluator)
+        self.assertNotContains(self.client.get(detail), results_link)
+
     def test_the_lead_sees_points_ranks_and_prices_from_the_engine(self):
         self.open_consensus()
         self.agree_all(vendors=("Alfa", "Beta", "Gamma", "Delta"))
