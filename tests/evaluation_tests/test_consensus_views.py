@@ -101,6 +101,13 @@ class ConsensusPageTests(ConsensusWorld):
         )
         self.assertEqual(response.status_code, 403)
         self.assertFalse(ConsensusScore.objects.exists())
+        # The overview offers no way to results the panel may not open yet.
+        results = f"/evaluations/{self.evaluation.pk}/results/"
+        response = self.client.get(self.url())
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, results)
+        self.login(self.lead)
+        self.assertContains(self.client.get(self.url()), results)
 
     def test_staff_and_management_never_see_individual_scores(self):
         self.open_consensus()
