@@ -329,6 +329,8 @@ class Criterion(LockGuardMixin):
         default=Decimal("10"),
         validators=[MinValueValidator(Decimal("1"))],
     )
+    # Grows with every change, so an edit made on a stale page is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
     objects = LockGuardQuerySet.as_manager()

@@ -224,7 +224,11 @@ class CriterionForm(forms.ModelForm):
 
     def __init__(self, *args, evaluation, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.pk:
+        if self.instance.pk:
+            self.fields["loaded_version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version, required=False
+            )
+        else:
             self.instance.evaluation = evaluation
             self.instance.parent = parent
 

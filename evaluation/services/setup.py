@@ -298,17 +298,32 @@ def criterion_create(
 
 @transaction.atomic
 def criterion_update(
-    *, by: AbstractBaseUser | None, criterion: Criterion, **fields: Any
+    *,
+    by: AbstractBaseUser | None,
+    criterion: Criterion,
+    loaded_version: int | None = None,
+    **fields: Any,
 ) -> Criterion:
-    """Change a criterion while the evaluation is being set up."""
+    """Change a criterion while the evaluation is being set up. With
+    ``loaded_version``, refuse when someone saved it after it was loaded."""
     evaluation = _locked_for_setup(criterion.evaluation)
-    current = Criterion.objects.get(pk=criterion.pk)
+    current = Criterion.objects.select_for_update().get(pk=criterion.pk)
+    if loaded_version is not None and loaded_version != current.version:
+        raise ValidationError(
+            _(
+                "Someone else saved this criterion while you were editing it; "
+                "nothing was saved. Their change is in the history below; open "
+                "the criterion again to edit it as it is now."
+            ),
+            code="concurrent_edit",
+        )
     fields = {k: v for k, v in fields.items() if k in CRITERION_FIELDS}
     changes = _changes(current, fields)
     for name, value in fields.items():
         setattr(current, name, value)
     _check_method(current)
     if changes:
+        current.version += 1
         _save(current, by)
         event_record(
             action="evaluation.changed",
@@ -541,6 +556,7 @@ def ahp_apply(
     for criterion, weight in zip(criteria, result.percent_weights(2), strict=True):
         old = criterion.weight
         criterion.weight = weight
+        criterion.version += 1
         try:
             _save(criterion, by)
         except ValidationError as error:

@@ -423,6 +423,25 @@ class AHPTests(EvaluationWorld):
             ],
         )
 
+    def test_applying_weights_makes_an_open_criterion_form_stale(self):
+        criteria = self.model()
+        function = Criterion.objects.get(pk=criteria["function"].pk)
+        services.ahp_apply(
+            by=self.lead,
+            evaluation=self.evaluation,
+            parent=criteria["quality"],
+            matrix=services.full_matrix({(0, 1): Fraction(3)}, 2),
+        )
+        with self.assertRaises(ValidationError) as caught:
+            services.criterion_update(
+                by=self.lead,
+                criterion=function,
+                loaded_version=function.version,
+                name="Funksjonalitet",
+            )
+        self.assertEqual(codes(caught.exception), {"concurrent_edit"})
+        self.assertEqual(Criterion.objects.get(pk=function.pk).name, function.name)
+
     def test_a_weight_outside_the_declared_range_refuses_the_whole_apply(self):
         criteria = self.model()
         # 1/9: quality 10 %, price 90 % – both outside their declared ranges.

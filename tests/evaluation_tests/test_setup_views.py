@@ -319,6 +319,42 @@ class CriterionViewTests(EvaluationWorld):
             list(Criterion.objects.values_list("name", flat=True)), ["Pris"]
         )
 
+    def test_an_edit_over_someone_elses_save_is_refused(self):
+        criteria = self.model()
+        price = criteria["price"]
+        self.login(self.lead)
+        url = self.url(f"criteria/{price.pk}/edit/")
+        loaded = self.client.get(url).context["form"]["loaded_version"].value()
+        self.assertEqual(loaded, price.version)
+        data = {
+            "name": "Pris",
+            "kind": "price",
+            "method": "price",
+            "scale_max": "10",
+            "weight": "35",
+            "weight_min": "20",
+            "weight_max": "40",
+            "loaded_version": loaded,
+        }
+        # Another lead saves the criterion meanwhile.
+        services.criterion_update(by=self.lead, criterion=price, weight=D("25"))
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            {e.code for e in response.context["form"].non_field_errors().as_data()},
+            {"concurrent_edit"},
+        )
+        self.assertContains(response, "Someone else saved this criterion")
+        self.assertEqual(Criterion.objects.get(pk=price.pk).weight, D("25"))
+        # Loaded again, the edit goes through.
+        data["loaded_version"] = (
+            self.client.get(url).context["form"]["loaded_version"].value()
+        )
+        response = self.client.post(url, data)
+        self.assertRedirects(response, self.url(), fetch_redirect_response=False)
+        self.assertEqual(Criterion.objects.get(pk=price.pk).weight, D("35"))
+
     def test_after_start_the_model_is_frozen_with_a_message(self):
         criteria = self.complete()
         services.scoring_start(by=self.lead, evaluation=self.evaluation)
