@@ -23,6 +23,20 @@ from procurement.models import (
 from procurement.report_list import report_codes, report_name
 
 
+def day_from(field_name: str, label) -> django_filters.DateFilter:
+    """From this day on (a date-time field compared by its local day)."""
+    return django_filters.DateFilter(
+        label=label, field_name=field_name, lookup_expr="date__gte", widget=DateInput
+    )
+
+
+def day_until(field_name: str, label) -> django_filters.DateFilter:
+    """Up to and including this day."""
+    return django_filters.DateFilter(
+        label=label, field_name=field_name, lookup_expr="date__lte", widget=DateInput
+    )
+
+
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(
@@ -208,18 +222,8 @@ class PageFeedbackFilter(django_filters.FilterSet):
         method="filter_with_comment",
         widget=django_filters.widgets.BooleanWidget,
     )
-    received_after = django_filters.DateFilter(
-        label=_("Received from"),
-        field_name="created_at",
-        lookup_expr="date__gte",
-        widget=DateInput,
-    )
-    received_before = django_filters.DateFilter(
-        label=_("Received until"),
-        field_name="created_at",
-        lookup_expr="date__lte",
-        widget=DateInput,
-    )
+    received_after = day_from("created_at", _("Received from"))
+    received_before = day_until("created_at", _("Received until"))
 
     class Meta:
         model = PageFeedback
@@ -260,18 +264,8 @@ class ReportDownloadFilter(django_filters.FilterSet):
         .order_by("username"),
         empty_label=_("All users"),
     )
-    downloaded_after = django_filters.DateFilter(
-        label=_("Downloaded from"),
-        field_name="downloaded_at",
-        lookup_expr="date__gte",
-        widget=DateInput,
-    )
-    downloaded_before = django_filters.DateFilter(
-        label=_("Downloaded until"),
-        field_name="downloaded_at",
-        lookup_expr="date__lte",
-        widget=DateInput,
-    )
+    downloaded_after = day_from("downloaded_at", _("Downloaded from"))
+    downloaded_before = day_until("downloaded_at", _("Downloaded until"))
 
     class Meta:
         model = ReportDownload

@@ -4,20 +4,13 @@ already scoped to one procurement the user may see."""
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from procurement.filters import day_from, day_until
 from procurement.models import Organisation, Procurement, Section
 from workshops.models import Attendance, Participant, Workshop
 from workshops.selectors.workshops import taking_part_organisations, top_level_sections
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class WorkshopFilter(django_filters.FilterSet):
@@ -30,18 +23,8 @@ class WorkshopFilter(django_filters.FilterSet):
         choices=Workshop.Status.choices,
         empty_label=_("All statuses"),
     )
-    starts_from = django_filters.DateFilter(
-        label=_("From"),
-        field_name="starts_at",
-        lookup_expr="date__gte",
-        widget=DateInput,
-    )
-    starts_until = django_filters.DateFilter(
-        label=_("Until"),
-        field_name="starts_at",
-        lookup_expr="date__lte",
-        widget=DateInput,
-    )
+    starts_from = day_from("starts_at", _("From"))
+    starts_until = day_until("starts_at", _("Until"))
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation taking part"),
         queryset=Organisation.objects.none(),
