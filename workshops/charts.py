@@ -11,6 +11,7 @@ figures into its charts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -20,7 +21,7 @@ from reportlab.graphics.shapes import Drawing, Group, Rect, String
 from reportlab.lib import colors
 
 from procurement.charts import PALETTE
-from workshops.selectors.dashboards import NO_AREA, Dashboard, group_label
+from workshops.selectors.dashboards import NO_AREA, Dashboard, Figure, group_label
 
 FONT_SIZE = 12
 SMALL_SIZE = 11
@@ -315,6 +316,21 @@ def drawing(chart: Chart, *, width: float) -> Drawing:
 # The dashboard's charts -------------------------------------------------------
 
 
+def status_chart(statuses: Sequence[Figure], *, key: str) -> Chart:
+    """Inputs by triage status, a bar per status in its own colour (the
+    workshop dashboard and the management dashboard's workshop panel)."""
+    return Chart(
+        key=key,
+        title=_("Inputs by triage status"),
+        description=_("All inputs raised in the workshops, by triage status."),
+        series=(Series("inputs", _("Inputs"), PALETTE[0]),),
+        bars=tuple(
+            Bar(figure.label, (figure.count,), colour=STATUS_COLOURS[figure.key])
+            for figure in statuses
+        ),
+    )
+
+
 def dashboard_charts(board: Dashboard) -> dict[str, Chart]:
     """The charts of the workshop dashboard (and the participation report),
     by key, in the order they are shown."""
@@ -351,16 +367,7 @@ def dashboard_charts(board: Dashboard) -> dict[str, Chart]:
                 Bar(figure.label, (figure.count,)) for figure in board.professions
             ),
         ),
-        "statuses": Chart(
-            key="statuses",
-            title=_("Inputs by triage status"),
-            description=_("All inputs raised in the workshops, by triage status."),
-            series=(Series("inputs", _("Inputs"), PALETTE[0]),),
-            bars=tuple(
-                Bar(figure.label, (figure.count,), colour=STATUS_COLOURS[figure.key])
-                for figure in board.statuses
-            ),
-        ),
+        "statuses": status_chart(board.statuses, key="statuses"),
         "months": Chart(
             key="months",
             title=_("Triage progress by workshop month"),

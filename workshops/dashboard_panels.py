@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from procurement.contributions import DashboardPanel, register_dashboard_panels
 from procurement.models import Procurement
-from workshops.charts import STATUS_COLOURS, Bar, Chart, Series, svg
+from workshops.charts import status_chart, svg
 from workshops.models import Input, Workshop
 from workshops.selectors.dashboards import HELD, Figure, inputs_of
 
@@ -65,25 +65,12 @@ def triage_progress(procurement: Procurement) -> TriageProgress:
     )
 
 
-def triage_chart(progress: TriageProgress) -> Chart:
-    return Chart(
-        key="management-triage",
-        title=_("Inputs by triage status"),
-        description=_("All inputs raised in the workshops, by triage status."),
-        series=(Series("inputs", _("Inputs"), STATUS_COLOURS["new"]),),
-        bars=tuple(
-            Bar(figure.label, (figure.count,), colour=STATUS_COLOURS[figure.key])
-            for figure in progress.statuses
-        ),
-    )
-
-
 @register_dashboard_panels
 def workshop_panels(user, procurement: Procurement) -> list[DashboardPanel]:
     """Everyone who may see the procurement may see the workshop figures
     (the collaboration dashboard is open to them too)."""
     progress = triage_progress(procurement)
-    chart = triage_chart(progress)
+    chart = status_chart(progress.statuses, key="management-triage")
     return [
         DashboardPanel(
             title=_("Workshops and triage"),
