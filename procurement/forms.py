@@ -256,9 +256,17 @@ def _stakeholder_field(label) -> forms.ModelMultipleChoiceField:
     )
 
 
-class RequirementForm(forms.ModelForm):
+class RequirementForm(PersonalDataGuardMixin, forms.ModelForm):
     """Requirement fields, tags as comma-separated text, stakeholders as one
-    list per relation. ``version`` carries the version the user loaded."""
+    list per relation. ``version`` carries the version the user loaded. The
+    texts go out to vendors: no personal data in them."""
+
+    personal_data_fields = (
+        "title",
+        "description",
+        "response_instructions",
+        "rationale",
+    )
 
     tags_text = forms.CharField(
         label=_("Tags"),

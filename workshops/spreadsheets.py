@@ -542,6 +542,9 @@ def plan_participants(procurement: Procurement, sheet: ParsedSheet) -> Participa
             reader.problem(
                 "name", "name_too_long", _("A name has at most 200 characters.")
             )
+        else:
+            for message in describe(find_personal_data(person)):
+                reader.problem("name", "personal_data", message)
         profession_text = reader.text("profession").strip()
         profession = professions.get(_fold(profession_text))
         if not profession_text:

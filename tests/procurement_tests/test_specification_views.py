@@ -328,6 +328,25 @@ class RequirementEditTests(SpecTestCase):
         )
         self.assertEqual(created.stakeholder_links.get().organisation, self.molde)
 
+    def test_personal_data_in_a_requirement_is_refused_and_the_text_kept(self):
+        self.login(self.staff)
+        description = "Kontakt kari@example.no om loggen."
+        response = self.client.post(
+            f"{self.base()}/requirements/new/",
+            {
+                "section": self.security.pk,
+                "title": "Logge innsyn",
+                "description": description,
+                "kind": "V",
+                "weight": "3",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].errors.as_data()
+        self.assertEqual({e.code for e in errors["description"]}, {"personal_data"})
+        self.assertContains(response, description)
+        self.assertFalse(Requirement.objects.filter(title="Logge innsyn").exists())
+
     def test_a_weighted_requirement_needs_a_weight(self):
         self.login(self.staff)
         response = self.client.post(

@@ -84,6 +84,7 @@ class ParticipantImportTests(WorkshopWorld):
                 ["Siri Berg", "Astronaut", "Trondheim kommune", ""],
                 ["Lars Moe", "Doctor", "Atlantis HF", ""],
                 ["Siri Berg", "Nurse", "trondheim  kommune", "kanskje"],
+                ["Ola Moe ola@example.no", "Nurse", "Trondheim kommune", ""],
             ]
         )
         plan = response.context["plan"]
@@ -96,6 +97,7 @@ class ParticipantImportTests(WorkshopWorld):
                 (4, "C", "unknown_organisation"),
                 (5, "D", "invalid_yes_no"),
                 (5, "A", "duplicate_row"),
+                (6, "A", "personal_data"),
             },
         )
         self.assertEqual(response.context["token"], "")

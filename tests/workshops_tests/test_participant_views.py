@@ -84,6 +84,31 @@ class ParticipantFormTests(WorkshopWorld):
         self.assertEqual([e.code for e in errors["name"]], ["duplicate_participant"])
         self.assertEqual(Participant.objects.filter(name="Kari Nordmann").count(), 1)
 
+    def test_the_same_name_in_other_letters_case_is_the_same_person(self):
+        self.login(self.staff)
+        response = self.client.post(
+            f"{self.base()}/participants/new/",
+            self.data(name="KARI  NORDMANN", organisation=self.hospital.pk),
+        )
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].errors.as_data()
+        self.assertEqual([e.code for e in errors["name"]], ["duplicate_participant"])
+        self.assertEqual(
+            Participant.objects.filter(name__iexact="kari nordmann").count(), 1
+        )
+
+    def test_a_name_with_an_email_address_or_phone_number_is_refused(self):
+        self.login(self.staff)
+        name = "Siri Berg siri@example.no 41234567"
+        response = self.client.post(
+            f"{self.base()}/participants/new/", self.data(name=name)
+        )
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].errors.as_data()
+        self.assertEqual({e.code for e in errors["name"]}, {"personal_data"})
+        self.assertContains(response, name)
+        self.assertFalse(Participant.objects.filter(name__startswith="Siri").exists())
+
     def test_the_same_name_in_another_organisation_is_another_person(self):
         self.login(self.staff)
         self.client.post(

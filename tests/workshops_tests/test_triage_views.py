@@ -400,6 +400,33 @@ class AcceptViewTests(TriageTestCase):
         self.assertFalse(Requirement.objects.filter(title="Allergier øverst").exists())
         self.assertEqual(self.fresh(self.allergy_input).status, Status.NEW)
 
+    def test_personal_data_in_the_requirement_texts_is_refused_and_kept(self):
+        self.login(self.staff)
+        data = {
+            "input_version": 1,
+            "section": self.medicine.pk,
+            "title": "Allergier – spør ola@example.no",
+            "description": "Pasient 01019012480 har allergi.",
+            "response_instructions": "Beskriv løsningen.",
+            "rationale": "Ring 41234567.",
+            "kind": "V",
+            "weight": "4",
+        }
+        response = self.client.post(self.url(), data)
+        self.assertEqual(response.status_code, 400)
+        errors = response.context["form"].errors.as_data()
+        self.assertEqual(set(errors), {"title", "description", "rationale"})
+        for field in errors:
+            with self.subTest(field):
+                self.assertEqual({e.code for e in errors[field]}, {"personal_data"})
+        self.assertContains(
+            response, "Pasient 01019012480 har allergi.", status_code=400
+        )
+        self.assertFalse(
+            Requirement.objects.filter(title__startswith="Allergier").exists()
+        )
+        self.assertEqual(self.fresh(self.allergy_input).status, Status.NEW)
+
     def test_a_decided_input_is_sent_back_to_its_page(self):
         triage.input_reject(by=self.staff, input=self.allergy_input, reason="Nei.")
         self.login(self.staff)

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from procurement.models import Event
@@ -177,6 +178,36 @@ class WorkshopCreateTests(WorkshopWorld):
         self.assertIn("personal_data", {e.code for e in errors["summary"]})
         self.assertContains(response, summary)
         self.assertFalse(Workshop.objects.filter(title="Kurve og observasjoner"))
+
+    def test_personal_data_in_title_place_or_facilitator_is_refused(self):
+        self.login(self.staff)
+        response = self.client.post(
+            f"{self.base()}/workshops/new/",
+            form_data(
+                title="Møte med ola@example.no",
+                location="Ring 41234567 ved ankomst",
+                facilitator="Kari kari@hso.no",
+            ),
+        )
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].errors.as_data()
+        for field in ("title", "location", "facilitator"):
+            with self.subTest(field):
+                self.assertEqual({e.code for e in errors[field]}, {"personal_data"})
+        self.assertContains(response, "Ring 41234567 ved ankomst")
+        self.assertFalse(Workshop.objects.filter(title__startswith="Møte med").exists())
+
+    def test_the_service_refuses_personal_data_in_the_title_too(self):
+        with self.assertRaises(ValidationError) as caught:
+            services.workshop_update(
+                workshop=self.workshop,
+                by=self.staff,
+                expected_version=None,
+                title="Ring 41234567",
+            )
+        self.assertEqual(set(caught.exception.message_dict), {"title"})
+        self.workshop.refresh_from_db()
+        self.assertNotIn("41234567", self.workshop.title)
 
     def test_a_subsection_is_not_an_area(self):
         self.login(self.staff)

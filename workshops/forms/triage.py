@@ -72,12 +72,12 @@ class _DecisionForm(PersonalDataGuardMixin, forms.Form):
         return self.cleaned_data["reason"].strip()
 
 
-class InputAcceptForm(PersonalDataGuardMixin, RequirementForm):
+class InputAcceptForm(RequirementForm):
     """The requirement form prefilled from the input: title from its first
     sentence, description its text, section its area, kind V, and its raising
     organisations as "raised by"; the user edits before saving."""
 
-    personal_data_fields = ("reason",)
+    personal_data_fields = (*RequirementForm.personal_data_fields, "reason")
     input_version = forms.IntegerField(widget=forms.HiddenInput)
     reason = _reason_field(required=False, label=_("Note on the decision"))
 

@@ -12,6 +12,7 @@ from procurement.models import Organisation, Procurement
 from procurement.personal_data import PersonalDataGuardMixin
 from workshops.models import Attendance, Participant, Workshop
 from workshops.selectors.workshops import participants_of, top_level_sections
+from workshops.services.workshops import duplicate_participant
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -28,7 +29,8 @@ def organisation_choices():
 
 
 class WorkshopForm(PersonalDataGuardMixin, forms.Form):
-    personal_data_fields = ("summary",)
+    # The facilitator is named, but no e-mail address or phone number.
+    personal_data_fields = ("title", "location", "facilitator", "summary")
 
     title = forms.CharField(label=_("Title"), max_length=200)
     area = forms.ModelChoiceField(
@@ -106,7 +108,11 @@ class WorkshopForm(PersonalDataGuardMixin, forms.Form):
         }
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(PersonalDataGuardMixin, forms.Form):
+    """Name, profession, organisation and user representative: no more
+    personal data than that (no e-mail address or phone number in the name)."""
+
+    personal_data_fields = ("name",)
     name = forms.CharField(label=_("Name"), max_length=200)
     profession = forms.ChoiceField(
         label=_("Profession / role"), choices=Participant.Profession.choices
@@ -145,20 +151,14 @@ class ParticipantForm(forms.Form):
         cleaned = super().clean()
         name, organisation = cleaned.get("name"), cleaned.get("organisation")
         if name and organisation:
-            others = Participant.objects.filter(
-                procurement=self.procurement, name=name, organisation=organisation
+            duplicate = duplicate_participant(
+                self.procurement,
+                name,
+                organisation,
+                exclude_pk=self.participant.pk if self.participant else None,
             )
-            if self.participant is not None:
-                others = others.exclude(pk=self.participant.pk)
-            if others.exists():
-                self.add_error(
-                    "name",
-                    ValidationError(
-                        _("%(name)s from %(organisation)s is already registered."),
-                        code="duplicate_participant",
-                        params={"name": name, "organisation": organisation.name},
-                    ),
-                )
+            if duplicate is not None:
+                self.add_error(None, duplicate)
         return cleaned
 
 

@@ -59,11 +59,21 @@ def _check_area(procurement: Procurement, area: Section | None) -> None:
         )
 
 
-def _check_summary(summary: str) -> None:
-    try:
-        validate_no_personal_data(summary)
-    except ValidationError as error:
-        raise ValidationError({"summary": error.error_list}) from error
+#: Free text of a workshop that is checked for personal data.
+WORKSHOP_TEXTS = ("title", "location", "facilitator", "summary")
+
+
+def _check_texts(**texts: str) -> None:
+    """No personal data in any of ``texts`` (field name → text); every field
+    with some gets its own error."""
+    errors = {}
+    for name, text in texts.items():
+        try:
+            validate_no_personal_data(text)
+        except ValidationError as error:
+            errors[name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 def _display(value: Any) -> Any:
@@ -92,9 +102,11 @@ def workshop_create(
     summary: str = "",
 ) -> Workshop:
     """Create a validated workshop (it cannot end before it starts; its area
-    is a top-level section here; no personal data in the summary) and log it."""
+    is a top-level section here; no personal data in its texts) and log it."""
     _check_area(procurement, area)
-    _check_summary(summary)
+    _check_texts(
+        title=title, location=location, facilitator=facilitator, summary=summary
+    )
     workshop = Workshop(
         procurement=procurement,
         title=title,
@@ -133,8 +145,7 @@ def workshop_update(
         raise ConcurrentEditError(current)
     if "area" in fields:
         _check_area(current.procurement, fields["area"])
-    if "summary" in fields:
-        _check_summary(fields["summary"])
+    _check_texts(**{name: fields[name] for name in WORKSHOP_TEXTS if name in fields})
     changes = {}
     for name, value in fields.items():
         old = getattr(current, name)
@@ -159,14 +170,18 @@ def workshop_update(
 # Participants -----------------------------------------------------------------
 
 
-def _duplicate_participant(
+def duplicate_participant(
     procurement: Procurement,
     name: str,
     organisation: Organisation,
     exclude_pk: int | None = None,
 ) -> ValidationError | None:
+    """The error for a name already registered from that organisation (any
+    case), or None."""
+    # "ANNE EIDE" is the same person as "Anne Eide" (the import matches
+    # names the same way).
     existing = Participant.objects.filter(
-        procurement=procurement, name=name, organisation=organisation
+        procurement=procurement, name__iexact=name, organisation=organisation
     )
     if exclude_pk is not None:
         existing = existing.exclude(pk=exclude_pk)
@@ -196,7 +211,8 @@ def participant_create(
     """Register a participant: name, profession/role, organisation and whether
     they represent users, nothing more. One name per organisation."""
     name = " ".join(name.split())
-    duplicate = _duplicate_participant(procurement, name, organisation)
+    _check_texts(name=name)
+    duplicate = duplicate_participant(procurement, name, organisation)
     if duplicate is not None:
         raise duplicate
     participant = Participant(
@@ -223,9 +239,10 @@ def participant_update(
     current = Participant.objects.select_for_update().get(pk=participant.pk)
     if "name" in fields:
         fields["name"] = " ".join(fields["name"].split())
+        _check_texts(name=fields["name"])
     for name, value in fields.items():
         setattr(current, name, value)
-    duplicate = _duplicate_participant(
+    duplicate = duplicate_participant(
         current.procurement, current.name, current.organisation, exclude_pk=current.pk
     )
     if duplicate is not None:
