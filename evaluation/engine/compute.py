@@ -22,7 +22,7 @@ from .model import (
     Tender,
     to_plain,
 )
-from .precision import CONTEXT
+from .precision import CONTEXT, equal_totals
 from .prices import price_points
 from .tree import Problem, Tree, check_model
 
@@ -154,14 +154,16 @@ class Results:
 def competition_ranks(
     values: Mapping[Hashable, Decimal], *, highest_first: bool
 ) -> tuple[list[Hashable], dict[Hashable, int]]:
-    """Order and ranks where equal values share a rank (1, 1, 3)."""
+    """Order and ranks where equal values share a rank (1, 1, 3). Values
+    equal up to the last digits of the arithmetic are equal (``equal_totals``);
+    tied keys keep their given order."""
     ordered = sorted(values, key=values.__getitem__, reverse=highest_first)
     ranks: dict[Hashable, int] = {}
-    previous: Decimal | None = None
+    first: Decimal | None = None  # the first value of the current rank
     rank = 0
     for position, key in enumerate(ordered, 1):
-        if values[key] != previous:
-            rank, previous = position, values[key]
+        if first is None or not equal_totals(values[key], first):
+            rank, first = position, values[key]
         ranks[key] = rank
     return ordered, ranks
 

@@ -12,9 +12,26 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 CONTEXT = Context(prec=40, rounding=ROUND_HALF_EVEN)
 
+#: Two totals are equal when they agree to this many significant digits. A
+#: total such as 0.6 · 10 · 39/45 + 0.4 · 10 (exactly 9.2) comes out of
+#: 40-digit arithmetic as 9.1999…9; comparing all 40 digits would rank it
+#: below a tender with exactly 9.2 although the totals are equal. Ten digits
+#: of head-room is far below any difference the inputs (scores, weights and
+#: prices to 2 decimals) can make.
+TIE_DIGITS = 30
+
+_TIE = Decimal(1).scaleb(-TIE_DIGITS)
 _CENT = Decimal("0.01")
 _KRONE = Decimal(1)
 _HUNDRED = Decimal(100)
+
+
+def equal_totals(a: Decimal, b: Decimal) -> bool:
+    """Whether two computed totals are the same number (see TIE_DIGITS)."""
+    if a == b:
+        return True
+    scale = max(abs(a), abs(b), Decimal(1))
+    return abs(a - b) <= scale * _TIE
 
 
 def display_points(value: Decimal | None) -> Decimal | None:

@@ -41,7 +41,7 @@ from typing import Any
 
 from .compute import Results
 from .model import AwardModel, Criterion, EvaluationData, to_plain
-from .precision import CONTEXT
+from .precision import CONTEXT, equal_totals
 from .tree import Tree
 
 ZERO = Decimal(0)
@@ -237,8 +237,9 @@ def _range_check(
         worst[c.id] = w
     return RangeCheck(
         feasible=True,
-        winner_changes=margin > 0,
-        tie_possible=margin == 0,
+        # A margin of 0 can come out of the arithmetic as ±1E-38.
+        winner_changes=margin > 0 and not equal_totals(margin, ZERO),
+        tie_possible=equal_totals(margin, ZERO),
         challenger=challenger,
         margin=margin,
         weights=MappingProxyType(worst),

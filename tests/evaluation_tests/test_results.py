@@ -248,6 +248,51 @@ def test_a_shared_first_place_has_no_single_winner():
     assert results.winner is None
 
 
+def test_totals_equal_in_exact_arithmetic_share_a_rank():
+    # Worked by hand: Kvalitet 60 % normalised over seven requirements, Pris
+    # 40 % proportional, prices 120 / 150 / 120. Score sums A 35, B 45, C 39.
+    #   B: 0.6 · 10 + 0.4 · 10 · 120/150 = 6 + 3.2          = 9.2
+    #   C: 0.6 · 10 · 39/45 + 0.4 · 10   = 5.2 + 4          = 9.2
+    #   A: 0.6 · 10 · 35/45 + 0.4 · 10   = 4.666… + 4       = 8.666…
+    # In 40-digit arithmetic C comes out as 9.1999…9; it still ties with B.
+    criteria = [
+        Criterion(
+            "Q",
+            "Kvalitet",
+            D("0.6"),
+            requirement_weights=dict.fromkeys(range(7), 1),
+            normalise=True,
+        ),
+        price("0.4"),
+    ]
+    scores = {"A": [5] * 7, "B": [9, 9, 9, 9, 9, 0, 0], "C": [6] * 6 + [3]}
+    data = EvaluationData(
+        criteria,
+        tenders("A", "B", "C", prices={"A": 120, "B": 150, "C": 120}),
+        consensus={
+            (t, req_item(i)): D(v) for t, vs in scores.items() for i, v in enumerate(vs)
+        },
+    )
+    results = compute_results(data)
+    assert [display_points(results.tender(t).total) for t in "ABC"] == [
+        D("8.67"),
+        D("9.20"),
+        D("9.20"),
+    ]
+    assert [results.tender(t).rank for t in "ABC"] == [3, 1, 1]
+    assert results.winner is None
+    assert results.winners == ("B", "C")
+
+
+def test_totals_that_differ_in_the_last_places_that_matter_do_not_tie():
+    from evaluation.results import competition_ranks
+
+    values = {"A": D("7.000000000000000000000000001"), "B": D("7")}
+    assert competition_ranks(values, highest_first=True)[1] == {"A": 1, "B": 2}
+    values = {"A": D("7.000000000000000000000000000000000001"), "B": D("7")}
+    assert competition_ranks(values, highest_first=True)[1] == {"A": 1, "B": 1}
+
+
 def test_effective_weights_multiply_down_the_tree():
     # Kvalitet 70 % split 50/50 → 35 % each; Pris 30 %
     criteria = [
