@@ -161,6 +161,11 @@ class _Workbook:
             if pk in requirement_ids
         }
         self.people = _People(evaluation)
+        # As on the pages and in the report PDF: others' individual scores
+        # stay blind until the lead opens consensus.
+        self.individual_visible = (
+            evaluation.consensus_opened_at is not None or evaluation.is_locked
+        )
 
         workbook = new_workbook()
         for title, writer in [
@@ -493,6 +498,23 @@ class _Workbook:
         """One ordered pass over the individual scores (tender, item,
         evaluator) writes both sheets; the consensus scores of the same order
         are merged in for the justifications."""
+        if not self.individual_visible:
+            # Scoring is blind until consensus opens: nobody, the lead
+            # included, sees others' scores or reasons, here as on the pages.
+            note = _(
+                "Scoring is still blind: the individual scores are shown once "
+                "the lead has opened consensus."
+            )
+            for sheet_title in (title, _("Justifications")):
+                sheet = SheetWriter(
+                    workbook,
+                    sheet_title,
+                    [Column(_("Note"), width=90)],
+                    autofilter=False,
+                )
+                sheet.append([note])
+                sheet.close()
+            return
         threshold = self.results.disagreement_threshold
         # Only the flagged spreads: every spread of a large evaluation would
         # cost seconds and tens of megabytes for numbers nobody acts on.

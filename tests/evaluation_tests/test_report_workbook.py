@@ -265,6 +265,41 @@ class WorkbookContentTests(ConsensusWorld):
         self.assertTrue(any("=HYPERLINK(" in c.value for c in texts))
 
 
+class BlindWorkbookTests(ConsensusWorld):
+    """Before consensus opens, scoring is blind for everyone, the lead too."""
+
+    def test_the_leads_workbook_holds_no_individual_scores_or_reasons(self):
+        book = workbook_for(self.evaluation, self.lead)
+        for name in ("Individual scores", "Justifications"):
+            with self.subTest(name):
+                cells = [
+                    value
+                    for row in book[name].iter_rows(values_only=True)
+                    for value in row
+                    if value is not None
+                ]
+                self.assertEqual(
+                    cells,
+                    [
+                        "Note",
+                        "Scoring is still blind: the individual scores are shown "
+                        "once the lead has opened consensus.",
+                    ],
+                )
+        every_cell = " ".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+        self.assertNotIn("evaluator2", every_cell)
+        self.assertNotIn("Vurdering av r1", every_cell)
+        self.open_consensus()
+        book = workbook_for(self.evaluation, self.lead)
+        self.assertGreater(book["Individual scores"].max_row, 1 + 20)
+
+
 class WorkbookDownloadTests(ConsensusWorld):
     def url(self) -> str:
         return (
