@@ -261,6 +261,11 @@ class TenderAdmin(_TenderAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["vendor"]
     readonly_fields = ["status", "status_changed_at", "status_changed_by", "version"]
 
+    def has_add_permission(self, request):
+        # Tenders are registered on their round's page, which refuses an
+        # opened round (and a locked evaluation) and keeps the opening record.
+        return False
+
     def get_exclude(self, request, obj=None):
         if obj is not None and obj.round.prices_sealed:
             return ["total_price"]

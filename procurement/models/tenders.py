@@ -98,7 +98,45 @@ class TenderRound(models.Model):
         return self.sealed_prices and self.prices_opened_at is None
 
 
-class Tender(models.Model):
+def refuse_if_evaluation_locked(round_id) -> None:
+    """The backstop of the lock: a tender, price line or answer of a round
+    whose evaluation is locked is never saved or deleted, by any path (the
+    services refuse first, with the round's name). Asked through the reverse
+    relation, so this app does not import the evaluation app."""
+    if (
+        round_id is not None
+        and TenderRound.objects.filter(
+            pk=round_id, evaluation__status="locked"
+        ).exists()
+    ):
+        raise ValidationError(
+            _(
+                "The evaluation of this round is locked; its tenders, prices and "
+                "answers can no longer change."
+            ),
+            code="evaluation_locked",
+        )
+
+
+class LockedRoundGuard(models.Model):
+    """Refuses save and delete of a row of a round whose evaluation is locked."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        refuse_if_evaluation_locked(self._guarded_round_id())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_evaluation_locked(self._guarded_round_id())
+        return super().delete(*args, **kwargs)
+
+    def _guarded_round_id(self):
+        raise NotImplementedError
+
+
+class Tender(LockedRoundGuard):
     """A vendor's tender in one round; the evaluated price is the price
     basket (sum of quantity × unit price over the lines) or, without lines,
     the single total."""
@@ -185,8 +223,11 @@ class Tender(models.Model):
                 code="not_a_vendor",
             )
 
+    def _guarded_round_id(self):
+        return self.round_id
 
-class PriceLine(models.Model):
+
+class PriceLine(LockedRoundGuard):
     """One line of the price basket: item × quantity × unit price."""
 
     tender = models.ForeignKey(
@@ -223,8 +264,15 @@ class PriceLine(models.Model):
     def amount(self) -> Decimal:
         return self.quantity * self.unit_price
 
+    def _guarded_round_id(self):
+        return (
+            Tender.objects.filter(pk=self.tender_id)
+            .values_list("round_id", flat=True)
+            .first()
+        )
 
-class Response(models.Model):
+
+class Response(LockedRoundGuard):
     """A vendor's answer to one requirement in one tender."""
 
     class Compliance(models.TextChoices):
@@ -264,3 +312,10 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tender} – {self.requirement.key}"
+
+    def _guarded_round_id(self):
+        return (
+            Tender.objects.filter(pk=self.tender_id)
+            .values_list("round_id", flat=True)
+            .first()
+        )

@@ -20,7 +20,7 @@ from evaluation.models import (
     Score,
 )
 from evaluation.services import consensus as services
-from procurement.models import Event
+from procurement.models import Event, Organisation, PriceLine, Tender
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld
 
 D = Decimal
@@ -176,6 +176,50 @@ class LockedEvaluationTests(ConsensusWorld):
         with self.assertRaises(LockedEvaluationError):
             evaluation.save()
         self.assertEqual(self.snapshot(), before)
+
+    def test_the_rounds_tenders_prices_and_answers_refuse_too(self):
+        alfa = Tender.objects.get(pk=self.tenders["Alfa"].pk)
+        alfa.total_price = D("1")
+        with self.assertRaises(ValidationError) as caught:
+            alfa.save()
+        self.assertEqual(codes(caught.exception), {"evaluation_locked"})
+        with self.assertRaises(ValidationError):
+            alfa.delete()
+        with self.assertRaises(ValidationError):
+            PriceLine.objects.create(
+                tender=alfa, item="Rabatt", quantity=D("1"), unit_price=D("1")
+            )
+        cheap = Organisation.objects.create(
+            name="Billig Journal AS", kind=Organisation.Kind.VENDOR
+        )
+        with self.assertRaises(ValidationError):
+            Tender.objects.create(
+                round=self.round,
+                vendor=cheap,
+                received_at=alfa.received_at,
+                total_price=D("1000000"),
+            )
+        self.assertFalse(Tender.objects.filter(vendor=cheap).exists())
+        self.assertIsNone(Tender.objects.get(pk=alfa.pk).total_price)
+
+    def test_the_admin_cannot_add_a_tender(self):
+        self.login(self.superuser)
+        self.assertEqual(
+            self.client.get("/admin/procurement/tender/add/").status_code, 403
+        )
+        before = Tender.objects.count()
+        response = self.client.post(
+            "/admin/procurement/tender/add/",
+            {
+                "round": self.round.pk,
+                "vendor": self.vendors["Delta"].pk,
+                "received_at_0": "2017-05-02",
+                "received_at_1": "12:00",
+                "total_price": "1000000",
+            },
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Tender.objects.count(), before)
 
     def test_every_post_in_the_pages_is_refused(self):
         before = self.snapshot()
