@@ -8,7 +8,10 @@
  *   back after a reload;
  * - an input that cannot be sent (no connection, session ended) waits in a
  *   local queue and is sent again later. Each input has its own client token,
- *   so sending it twice still makes one input on the server.
+ *   so sending it twice still makes one input on the server;
+ * - a waiting input the server refuses when it is sent goes back into the box
+ *   if the box is free, and otherwise waits under "Not accepted" (also kept
+ *   in localStorage) with the reason until it is put back into the box.
  */
 (function () {
   "use strict";
@@ -21,6 +24,7 @@
   var workshop = root.getAttribute("data-workshop");
   var draftKey = "kravspor:capture:" + workshop + ":draft";
   var queueKey = "kravspor:capture:" + workshop + ":queue";
+  var refusedKey = "kravspor:capture:" + workshop + ":refused";
   var text = form.elements.namedItem("text");
   var tokenField = form.elements.namedItem("client_token");
   var status = document.getElementById("capture-status");
@@ -28,6 +32,8 @@
   var count = document.getElementById("captured-count");
   var pendingBox = document.getElementById("capture-pending");
   var pendingList = document.getElementById("pending-list");
+  var refusedBox = document.getElementById("capture-refused");
+  var refusedList = document.getElementById("refused-list");
   var submitButton = document.getElementById("capture-submit");
   var sending = false;
   var flushing = false;
@@ -141,6 +147,16 @@
   function saveDraft() {
     var state = snapshot();
     store(draftKey, state.text.trim() ? state : null);
+  }
+
+  function boxIsFree() {
+    // Nothing is being typed or ticked for the next input. Kind and area
+    // are not counted: they usually stay from the input before.
+    return (
+      !text.value.trim() &&
+      !form.elements.namedItem("more_organisations").value.trim() &&
+      !form.querySelector('input[name="organisations"]:checked, input[name="participants"]:checked')
+    );
   }
 
   function clearForNext(sent) {
@@ -263,6 +279,114 @@
     pendingBox.hidden = entries.length === 0;
   }
 
+  // Waiting inputs the server did not accept ------------------------------------
+
+  function refused() {
+    return load(refusedKey, []);
+  }
+
+  function setRefused(entries) {
+    store(refusedKey, entries.length ? entries : null);
+    renderRefused(entries);
+  }
+
+  function reasons(errors) {
+    var all = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      (errors[name] || []).forEach(function (error) {
+        all.push(error);
+      });
+    });
+    return all;
+  }
+
+  function renderRefused(entries) {
+    refusedList.textContent = "";
+    entries.forEach(function (entry) {
+      var item = document.createElement("li");
+      item.className = "refused-input";
+      var words = document.createElement("p");
+      words.className = "input-text";
+      words.id = "refused-" + entry.token;
+      words.textContent = (entry.state.text || "").trim() ? entry.state.text : message("no-text");
+      var why = document.createElement("ul");
+      why.className = "errorlist";
+      reasons(entry.errors).forEach(function (error) {
+        var line = document.createElement("li");
+        line.textContent = error.message;
+        line.setAttribute("data-code", error.code || "");
+        why.appendChild(line);
+      });
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = message("put-back");
+      button.setAttribute("aria-describedby", words.id);
+      button.addEventListener("click", function () {
+        putBack(entry.token);
+      });
+      item.appendChild(words);
+      item.appendChild(why);
+      item.appendChild(button);
+      refusedList.appendChild(item);
+    });
+    refusedBox.hidden = entries.length === 0;
+  }
+
+  function keepRefused(entry, errors) {
+    setRefused(
+      refused()
+        .filter(function (other) {
+          return other.token !== entry.token;
+        })
+        .concat([{ token: entry.token, state: entry.state, errors: errors }])
+    );
+  }
+
+  function putBack(token) {
+    var entries = refused();
+    var entry = entries.filter(function (other) {
+      return other.token === token;
+    })[0];
+    if (!entry) {
+      // Put back in another tab already.
+      renderRefused(entries);
+      return;
+    }
+    if (!boxIsFree()) {
+      say(message("box-busy"), "warning");
+      return;
+    }
+    // The box and its draft hold it before the list lets it go.
+    restore(entry.state);
+    saveDraft();
+    setRefused(
+      entries.filter(function (other) {
+        return other.token !== token;
+      })
+    );
+    showErrors(entry.errors || {});
+    say(message("put-back-done"), "info");
+    if (document.activeElement === text) {
+      text.setSelectionRange(text.value.length, text.value.length);
+    }
+  }
+
+  function sayRefusals(report) {
+    // The status line says where the refused waiting inputs are now.
+    if (report.inBox && report.inList) {
+      say(message("waiting-refused-both"), "error");
+    } else if (report.inList > 1) {
+      say(message("waiting-refused-many", report.inList), "error");
+    } else if (report.inList) {
+      say(message("waiting-refused-list"), "error");
+    } else if (report.inBox) {
+      say(message("waiting-refused"), "error");
+    } else {
+      return false;
+    }
+    return true;
+  }
+
   function scheduleRetry() {
     if (retryTimer === null) {
       retryTimer = window.setTimeout(function () {
@@ -272,9 +396,14 @@
     }
   }
 
-  function flush() {
+  function flush(report) {
+    report = report || { inBox: false, inList: 0 };
     var entries = queue();
-    if (!entries.length || flushing) {
+    if (flushing) {
+      return Promise.resolve();
+    }
+    if (!entries.length) {
+      sayRefusals(report);
       return Promise.resolve();
     }
     flushing = true;
@@ -288,21 +417,28 @@
         setQueue(rest);
         addToList(result.data.html, result.data.number);
         say(message("added", result.data.number), "ok");
-        return flush();
+        return flush(report);
       }
       if (result.kind === "refused") {
-        setQueue(rest);
-        // Put the refused input back in the box, unless something is being
-        // typed there; then it waits as the draft after this one.
-        if (!text.value.trim()) {
+        // Put the refused input back in the box when nothing is being typed
+        // there; otherwise it waits under "Not accepted". Either place holds
+        // it before the queue lets it go.
+        var errors = result.data.errors || {};
+        if (boxIsFree()) {
           restore(entry.state);
-          showErrors(result.data.errors || {});
           saveDraft();
+          showErrors(errors);
+          report.inBox = true;
+        } else {
+          keepRefused(entry, errors);
+          report.inList += 1;
         }
-        say(message("waiting-refused"), "error");
-        return flush();
+        setQueue(rest);
+        return flush(report);
       }
-      say(message(result.kind === "login" ? "login" : "queued"), "warning");
+      if (!sayRefusals(report)) {
+        say(message(result.kind === "login" ? "login" : "queued"), "warning");
+      }
       scheduleRetry();
       return undefined;
     });
@@ -367,7 +503,9 @@
 
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
-  window.addEventListener("online", flush);
+  window.addEventListener("online", function () {
+    flush();
+  });
 
   // A page the server re-rendered with a refusal already shows the typed
   // text; only an empty box takes the draft back.
@@ -377,6 +515,7 @@
     say(message("draft"), "info");
   }
   renderQueue(queue());
+  renderRefused(refused());
   flush();
   text.focus();
   text.setSelectionRange(text.value.length, text.value.length);

@@ -132,3 +132,108 @@ def test_staff_capture_inputs_with_the_keyboard_and_lose_nothing(page, workshop)
     expect(page.locator("#input-4")).to_contain_text(draft)
     expect(page.locator("#capture-pending")).to_be_hidden()
     assert Input.objects.filter(workshop=workshop).count() == 4
+
+
+def _capture_storage(page, workshop, name):
+    return page.evaluate(
+        "key => JSON.parse(window.localStorage.getItem(key))",
+        f"kravspor:capture:{workshop.pk}:{name}",
+    )
+
+
+def test_a_refused_waiting_input_is_kept_until_it_is_corrected(page, workshop):
+    log_in(page, "fasilitator")
+    page.goto(
+        f"/procurements/{workshop.procurement_id}/workshops/{workshop.pk}/capture/"
+    )
+    root = page.locator("#capture")
+    box = page.locator("#id_text")
+    status = page.locator("#capture-status")
+    refused_list = page.locator("#refused-list > li")
+
+    # Typed without a connection, it waits; the next input is typed meanwhile.
+    page.context.set_offline(True)
+    refused = "Ring Kari på 41234567 om legemiddellisten."
+    box.focus()
+    page.keyboard.type(refused)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#pending-list li")).to_have_text(refused)
+    expect(box).to_have_value("")
+    following = "Allergier skal vises øverst i kurven."
+    page.keyboard.type(following)
+
+    # Back online the waiting input is refused for the phone number: the box
+    # keeps what is being typed, and the refused text waits, with the reason,
+    # under "Not accepted" – and the status line says so.
+    page.context.set_offline(False)
+    expect(refused_list).to_have_count(1)
+    expect(refused_list.first).to_contain_text(refused)
+    expect(
+        refused_list.first.locator('[data-code="personal_data"]').first
+    ).to_be_visible()
+    expect(page.locator("#capture-pending")).to_be_hidden()
+    expect(box).to_have_value(following)
+    expect(status).to_have_text(root.get_attribute("data-msg-waiting-refused-list"))
+    assert Input.objects.filter(workshop=workshop).count() == 0
+    assert [
+        entry["state"]["text"] for entry in _capture_storage(page, workshop, "refused")
+    ] == [refused]
+
+    # It survives a reload, next to the draft.
+    page.reload()
+    expect(refused_list).to_have_count(1)
+    expect(refused_list.first).to_contain_text(refused)
+    expect(box).to_have_value(following)
+
+    # While the box holds another text, putting it back changes nothing.
+    put_back = refused_list.first.get_by_role("button")
+    put_back.focus()
+    page.keyboard.press("Enter")
+    expect(status).to_have_text(root.get_attribute("data-msg-box-busy"))
+    expect(box).to_have_value(following)
+    expect(refused_list).to_have_count(1)
+
+    # The text in the box is added; then the refused one goes back into the
+    # box with its reason, with the keyboard, to be corrected and added.
+    box.focus()
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#input-1")).to_contain_text(following)
+    expect(box).to_have_value("")
+    put_back.focus()
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(refused)
+    expect(box).to_be_focused()
+    expect(
+        page.locator('[data-errors-for="text"] [data-code="personal_data"]').first
+    ).to_be_visible()
+    expect(page.locator("#capture-refused")).to_be_hidden()
+    assert _capture_storage(page, workshop, "refused") is None
+    assert _capture_storage(page, workshop, "draft")["text"] == refused
+
+    corrected = "Ring fastlegen om legemiddellisten."
+    box.fill(corrected)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#input-2")).to_contain_text(corrected)
+    expect(box).to_have_value("")
+    texts = list(
+        Input.objects.filter(workshop=workshop)
+        .order_by("number")
+        .values_list("text", flat=True)
+    )
+    assert texts == [following, corrected]
+    assert not Input.objects.filter(text__contains="41234567").exists()
+
+    # A waiting input refused while the box is empty goes straight back in.
+    page.context.set_offline(True)
+    second = "Svar til kari@example.no om dosering."
+    page.keyboard.type(second)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#pending-list li")).to_have_text(second)
+    page.context.set_offline(False)
+    expect(box).to_have_value(second)
+    expect(
+        page.locator('[data-errors-for="text"] [data-code="personal_data"]').first
+    ).to_be_visible()
+    expect(status).to_have_text(root.get_attribute("data-msg-waiting-refused"))
+    expect(page.locator("#capture-refused")).to_be_hidden()
+    assert Input.objects.filter(workshop=workshop).count() == 2
