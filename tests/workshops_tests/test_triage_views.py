@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,17 @@ from workshops.models import Input
 from workshops.services import triage
 
 Status = Input.Status
+
+
+def attempt_on(response) -> str:
+    """The conflict page's list of what the user entered (not saved)."""
+    found = re.search(
+        r'<dl class="facts" id="triage-attempt">.*?</dl>',
+        response.content.decode(),
+        re.S,
+    )
+    assert found, "no list of what the user entered"
+    return found.group(0)
 
 
 class QueueTests(TriageTestCase):
@@ -113,9 +126,10 @@ class BulkViewTests(TriageTestCase):
                 "decision": "reject",
                 "reason": "Dekket.",
             },
-            follow=True,
         )
-        self.assertContains(response, f"Already triaged: #{self.login_input.pk}")
+        self.assertContains(
+            response, f"Already triaged: #{self.login_input.pk}", status_code=400
+        )
         self.assertEqual(self.fresh(self.allergy_input).status, Status.NEW)
         self.assertEqual(self.fresh(self.login_input).reason, "Nei.")
 
@@ -141,11 +155,121 @@ class BulkViewTests(TriageTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.fresh(self.allergy_input).status, Status.NEW)
 
-    def test_outsiders_get_404_and_get_is_405(self):
+    def test_outsiders_get_404_and_get_goes_to_the_queue(self):
         self.login(self.outsider)
         self.assertEqual(self.client.post(self.url()).status_code, 404)
+        self.assertEqual(self.client.get(self.url()).status_code, 404)
         self.login(self.staff)
-        self.assertEqual(self.client.get(self.url()).status_code, 405)
+        # Filter, sort and page links on a re-shown queue page land here.
+        response = self.client.get(self.url() + "?status=&page=1")
+        self.assertRedirects(response, f"{self.base()}/triage/?status=&page=1")
+
+    def ticked(self, response) -> set[int]:
+        boxes = re.findall(
+            r'<input type="checkbox" name="selected" value="(\d+)"[^>]*>',
+            response.content.decode(),
+        )
+        checked = re.findall(
+            r'<input type="checkbox" name="selected" value="(\d+)"[^>]* checked>',
+            response.content.decode(),
+        )
+        self.assertTrue(boxes)
+        return {int(pk) for pk in checked}
+
+    def test_a_reason_refused_for_personal_data_is_kept_with_the_ticked_inputs(self):
+        self.login(self.staff)
+        reason = "Uaktuelt, spør kari@hso.no"
+        back = f"{self.base()}/triage/?q=allergier&status=new"
+        response = self.client.post(
+            self.url(),
+            {
+                "next": back,
+                "selected": [self.allergy_input.pk, self.allergy_again.pk],
+                "decision": "reject",
+                "reason": reason,
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        form = response.context["bulk_form"]
+        self.assertIn(
+            "personal_data", {e.code for e in form.errors.as_data()["reason"]}
+        )
+        # The reason is in its field, next to its error, to be edited.
+        self.assertContains(response, f">\n{reason}</textarea>", status_code=400)
+        self.assertContains(response, 'id="id_reason_error"', status_code=400)
+        self.assertEqual(
+            self.ticked(response), {self.allergy_input.pk, self.allergy_again.pk}
+        )
+        # The same filters as before, and the way back to them.
+        self.assertEqual(response.context["filter"].form["q"].value(), "allergier")
+        self.assertEqual(
+            {row.record for row in response.context["table"].page.object_list},
+            {self.allergy_input, self.allergy_again},
+        )
+        self.assertContains(
+            response,
+            f'name="next" value="{back.replace("&", "&amp;")}"',
+            status_code=400,
+        )
+        self.assertEqual(self.fresh(self.allergy_input).status, Status.NEW)
+        self.assertEqual(self.fresh(self.allergy_again).status, Status.NEW)
+
+    def test_an_input_decided_meanwhile_keeps_the_decision_and_the_other_ticks(self):
+        triage.input_reject(by=self.lead, input=self.login_input, reason="Nei.")
+        self.login(self.staff)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.post(
+            self.url(),
+            {
+                "next": f"{self.base()}/triage/?status=",
+                "selected": [
+                    self.allergy_input.pk,
+                    self.allergy_again.pk,
+                    self.login_input.pk,
+                ],
+                "decision": "link",
+                "requirement": self.allergy.key.lower(),
+                "reason": "Samme behov som kravet.",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(
+            response, f"Already triaged: #{self.login_input.pk}", status_code=400
+        )
+        form = response.context["bulk_form"]
+        self.assertEqual(form["decision"].value(), "link")
+        self.assertEqual(form["requirement"].value(), self.allergy.key.lower())
+        self.assertContains(response, "Samme behov som kravet.", status_code=400)
+        self.assertContains(
+            response, f'value="{self.allergy.key.lower()}"', status_code=400
+        )
+        self.assertContains(response, '<option value="link" selected>', status_code=400)
+        self.assertEqual(
+            self.ticked(response),
+            {self.allergy_input.pk, self.allergy_again.pk, self.login_input.pk},
+        )
+        self.assertFalse(self.allergy.origin_inputs.exists())
+        self.assertEqual(self.fresh(self.login_input).reason, "Nei.")
+
+    def test_an_unknown_original_is_refused_next_to_the_field_and_kept(self):
+        self.login(self.staff)
+        response = self.client.post(
+            self.url(),
+            {
+                "selected": [self.allergy_again.pk],
+                "decision": "duplicate",
+                "original": "#99999",
+                "reason": "Samme som et eldre innspill.",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        errors = response.context["bulk_form"].errors.as_data()
+        self.assertEqual(errors["original"][0].code, "unknown_input")
+        self.assertContains(response, 'id="id_original_error"', status_code=400)
+        self.assertContains(response, 'value="#99999"', status_code=400)
+        self.assertContains(response, "Samme som et eldre innspill.", status_code=400)
+        self.assertEqual(self.ticked(response), {self.allergy_again.pk})
+        self.assertEqual(self.fresh(self.allergy_again).status, Status.NEW)
 
 
 class InputDetailTests(TriageTestCase):
@@ -307,6 +431,46 @@ class DecisionViewTests(TriageTestCase):
         self.assertEqual(response.context["conflict"].decided_by, self.lead)
         self.assertFalse(self.allergy.origin_inputs.exists())
 
+    def test_a_typed_reject_reason_is_on_the_409_page_and_not_saved(self):
+        triage.input_reject(by=self.lead, input=self.allergy_input, reason="Nei takk.")
+        self.login(self.staff)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.post(
+            self.input_url(self.allergy_input, "reject/"),
+            {"reject-version": 1, "reject-reason": "Dekkes av JOURN-0001 allerede."},
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Nei takk.", status_code=409)
+        self.assertIn(
+            ("Reason", "Dekkes av JOURN-0001 allerede."),
+            [(str(label), text) for label, text in response.context["typed"]],
+        )
+        attempt = attempt_on(response)
+        self.assertIn("Dekkes av JOURN-0001 allerede.", attempt)
+        item = self.fresh(self.allergy_input)
+        self.assertEqual((item.reason, item.decided_by), ("Nei takk.", self.lead))
+
+    def test_a_decision_refused_after_a_reopen_is_filled_in_again(self):
+        triage.input_reject(by=self.lead, input=self.allergy_input, reason="Nei.")
+        triage.input_reopen(by=self.lead, input=self.allergy_input, reason="Likevel.")
+        self.login(self.staff)
+        response = self.client.post(
+            self.input_url(self.allergy_input, "link/"),
+            {
+                "link-version": 1,
+                "link-requirement": self.allergy.key,
+                "link-reason": "Samme behov.",
+            },
+        )
+        self.assertEqual(response.status_code, 409)
+        form = response.context["forms"]["link"]
+        self.assertEqual(form["requirement"].value(), self.allergy.key)
+        self.assertEqual(form["reason"].value(), "Samme behov.")
+        self.assertEqual(
+            form["version"].value(), self.fresh(self.allergy_input).version
+        )
+        self.assertFalse(self.allergy.origin_inputs.exists())
+
     def test_reopen(self):
         triage.input_reject(by=self.staff, input=self.login_input, reason="Nei.")
         self.login(self.staff)
@@ -446,4 +610,40 @@ class AcceptViewTests(TriageTestCase):
             },
         )
         self.assertEqual(response.status_code, 409)
+        self.assertEqual(Event.objects.filter(action="inputs.triaged").count(), 1)
+
+    def test_the_typed_accept_texts_are_on_the_409_page_and_nothing_is_saved(self):
+        triage.input_reject(by=self.lead, input=self.allergy_input, reason="Nei.")
+        self.login(self.staff)
+        response = self.client.post(
+            self.url(),
+            {
+                "input_version": 1,
+                "section": self.medicine.pk,
+                "title": "Allergier øverst i journalen",
+                "description": "Min egen beskrivelse av allergivisningen.",
+                "response_instructions": "Vis skjermbilder av allergifeltet.",
+                "kind": "V",
+                "weight": "4",
+                "raised_by": [self.hospital.pk],
+                "reason": "Viktig for pasientsikkerheten.",
+            },
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, 'id="triage-conflict"', status_code=409)
+        attempt = attempt_on(response)
+        for text in (
+            "Allergier øverst i journalen",
+            "Min egen beskrivelse av allergivisningen.",
+            "Vis skjermbilder av allergifeltet.",
+            "Viktig for pasientsikkerheten.",
+            str(self.medicine),
+            self.hospital.name,
+        ):
+            with self.subTest(text):
+                self.assertIn(text, attempt)
+        self.assertFalse(
+            Requirement.objects.filter(title="Allergier øverst i journalen").exists()
+        )
+        self.assertEqual(self.fresh(self.allergy_input).status, Status.REJECTED)
         self.assertEqual(Event.objects.filter(action="inputs.triaged").count(), 1)

@@ -9,18 +9,22 @@ those who may edit it (programme staff): read-only roles get 403, strangers
 
 from __future__ import annotations
 
+import copy
 import io
+from urllib.parse import urlsplit
 
 import django_filters
 import django_tables2 as tables
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import truncatechars
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import (
@@ -76,12 +80,13 @@ class InputSelectColumn(tables.CheckBoxColumn):
     def header(self):
         return format_html('<span class="visually-hidden">{}</span>', _("Select"))
 
-    def render(self, value, bound_column, record):
+    def render(self, value, table):
         return format_html(
             '<input type="checkbox" name="selected" value="{}" form="triage-bulk-form"'
-            ' aria-label="{}">',
+            ' aria-label="{}"{}>',
             value,
             _("Select input #%(ref)s") % {"ref": value},
+            mark_safe(" checked") if str(value) in table.ticked else "",
         )
 
 
@@ -152,6 +157,11 @@ class TriageTable(_InputColumns):
         empty_text = gettext_lazy("No input matches.")
         attrs = {"class": "table triage-table", "id": "triage-table"}
 
+    def __init__(self, *args, ticked=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Inputs ticked in a refused bulk decision stay ticked.
+        self.ticked = {str(pk) for pk in ticked}
+
     def render_area(self, record: Input) -> str:
         return record.area.number if record.area else "–"
 
@@ -206,6 +216,10 @@ class TriageView(CappedPaginationMixin, SingleTableMixin, FilterView):
     table_class = TriageTable
     filterset_class = TriageFilter
     template_name = "workshops/triage.html"
+    # Set by ``triage_bulk`` to show a refused bulk decision again.
+    bulk_form: BulkTriageForm | None = None
+    next_url = ""
+    status = 200
 
     def dispatch(self, request, *args, **kwargs):
         self.procurement = get_procurement_for_user(request.user, kwargs["pk"])
@@ -221,18 +235,28 @@ class TriageView(CappedPaginationMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_table_kwargs(self):
-        return {} if self.can_edit else {"exclude": ("selected",)}
+        if not self.can_edit:
+            return {"exclude": ("selected",)}
+        if self.bulk_form is not None:
+            return {"ticked": self.bulk_form["selected"].value() or ()}
+        return {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        bulk_form = self.bulk_form
+        if self.can_edit and bulk_form is None:
+            bulk_form = BulkTriageForm(procurement=self.procurement)
         context.update(
             procurement=self.procurement,
             can_edit=self.can_edit,
-            bulk_form=BulkTriageForm(procurement=self.procurement)
-            if self.can_edit
-            else None,
+            bulk_form=bulk_form,
+            next_url=self.next_url or self.request.get_full_path(),
         )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response_kwargs.setdefault("status", self.status)
+        return super().render_to_response(context, **response_kwargs)
 
 
 triage = require_safe(TriageView.as_view())
@@ -247,17 +271,44 @@ def _back(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-@require_POST
+def _refused_bulk(
+    request: HttpRequest, procurement: Procurement, form: BulkTriageForm, back: str
+) -> HttpResponse:
+    """The queue page again (400) as the user left it, with the filters and
+    page they came from and the bulk form as they filled it in: the reason,
+    the decision, the original or requirement and the ticked inputs kept,
+    the errors next to the fields."""
+    queue_url = reverse("workshops:triage", kwargs={"pk": procurement.pk})
+    back_url = urlsplit(back)
+    queue = copy.copy(request)
+    queue.method = "GET"
+    queue.GET = QueryDict(back_url.query if back_url.path == queue_url else "")
+    queue.path = queue_url
+    view = TriageView.as_view(bulk_form=form, next_url=back, status=400)
+    return view(queue, pk=procurement.pk)
+
+
+def _add_service_error(form: BulkTriageForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def triage_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        # Links on a re-shown queue page (filter, sort, pages) land here.
+        procurement = get_procurement_for_user(request.user, pk)
+        url = reverse("workshops:triage", kwargs={"pk": procurement.pk})
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{url}?{query}" if query else url)
     procurement = get_procurement_for_user(request.user, pk, write=True)
     back = _back(request, reverse("workshops:triage", kwargs={"pk": procurement.pk}))
     form = BulkTriageForm(request.POST, procurement=procurement)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else None
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-        return redirect(back)
+        return _refused_bulk(request, procurement, form, back)
     try:
         count = services.inputs_bulk_triage(
             by=request.user,
@@ -269,9 +320,8 @@ def triage_bulk(request: HttpRequest, pk: int) -> HttpResponse:
             requirement=form.cleaned_data.get("requirement"),
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect(back)
+        _add_service_error(form, error)
+        return _refused_bulk(request, procurement, form, back)
     messages.success(request, _("%(count)s inputs triaged.") % {"count": count})
     return redirect(back)
 
@@ -289,13 +339,13 @@ DECISION_FORMS = {
 def _decision_forms(
     item: Input, procurement: Procurement, bound: dict | None = None
 ) -> dict:
-    forms = {}
+    decision_forms = {}
     for name, form_class in DECISION_FORMS.items():
         kwargs = {"input": item, "prefix": name}
         if form_class in (InputLinkForm, InputDuplicateForm):
             kwargs["procurement"] = procurement
-        forms[name] = (bound or {}).get(name) or form_class(**kwargs)
-    return forms
+        decision_forms[name] = (bound or {}).get(name) or form_class(**kwargs)
+    return decision_forms
 
 
 def _detail_page(
@@ -306,6 +356,7 @@ def _detail_page(
     bound: dict | None = None,
     conflict: Input | None = None,
     attempted: str = "",
+    typed: list[tuple[str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_edit = can_edit_procurement(request.user, procurement)
@@ -320,6 +371,7 @@ def _detail_page(
         "can_edit": can_edit,
         "conflict": conflict,
         "attempted": attempted,
+        "typed": typed or [],
         "original": selectors.resolve_original(item.duplicate_of)
         if item.duplicate_of_id
         else None,
@@ -357,20 +409,67 @@ DECISION_LABELS = {
 }
 
 
+def _typed(form: forms.BaseForm) -> list[tuple[str, str]]:
+    """What the user entered in a valid decision form, as (label, text) for
+    each visible field they filled in: the text as typed, a choice by its
+    label."""
+    typed = []
+    for field in form:
+        if field.is_hidden:
+            continue
+        value = form.cleaned_data.get(field.name)
+        if isinstance(field.field, forms.ModelMultipleChoiceField):
+            text = ", ".join(str(choice) for choice in value or ())
+        elif isinstance(field.field, forms.ModelChoiceField):
+            text = str(value) if value is not None else ""
+        elif isinstance(field.field, forms.ChoiceField):
+            labels = dict(field.field.choices)
+            text = str(labels.get(value, value) if value not in (None, "") else "")
+        else:
+            raw = field.value()
+            text = "" if raw is None else str(raw)
+        if text.strip():
+            typed.append((str(field.label), text))
+    return typed
+
+
 def _conflict(
     request: HttpRequest,
     procurement: Procurement,
     item: Input,
     error: services.TriageConflict,
     decision: str,
+    form: forms.BaseForm,
 ) -> HttpResponse:
+    """The input as it is now (409), what the other user decided, and what
+    this user entered for their decision, so they can copy or re-apply it.
+    When the input is new again, that decision's form is filled in with it."""
     current = selectors.input_for_procurement(procurement, error.input.pk)
+    bound = None
+    is_new = current.status == Input.Status.NEW
+    if decision in DECISION_FORMS and is_new != (decision == "reopen"):
+        # The form for this decision is on the page: fill it in with what
+        # the user entered, against the input's current version.
+        kwargs = {
+            "input": current,
+            "prefix": decision,
+            "initial": {
+                name: form.data.get(form.add_prefix(name), "")
+                for name in form.fields
+                if name != "version"
+            },
+        }
+        if decision in ("link", "duplicate"):
+            kwargs["procurement"] = procurement
+        bound = {decision: DECISION_FORMS[decision](**kwargs)}
     return _detail_page(
         request,
         procurement,
         current,
+        bound=bound,
         conflict=current,
         attempted=str(DECISION_LABELS[decision]),
+        typed=_typed(form),
         status=409,
     )
 
@@ -425,7 +524,7 @@ def _decision_view(name: str):
                         "ref": item.pk
                     }
             except services.TriageConflict as error:
-                return _conflict(request, procurement, item, error, name)
+                return _conflict(request, procurement, item, error, name, form)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -468,7 +567,7 @@ def input_accept(request: HttpRequest, pk: int, input_pk: int) -> HttpResponse:
                 **form.service_fields(),
             )
         except services.TriageConflict as error:
-            return _conflict(request, procurement, item, error, "accept")
+            return _conflict(request, procurement, item, error, "accept", form)
         except ValidationError as error:
             form.add_error(None, error)
         else:
