@@ -59,6 +59,7 @@ from evaluation.selectors.results import (
     consensus_gaps,
     evaluation_results,
     prices_visible,
+    rejection_reasons,
 )
 from procurement.documents.pdf import (
     GRID_STYLE,
@@ -73,7 +74,6 @@ from procurement.documents.pdf import (
     section_break,
     styles,
 )
-from procurement.models import Tender
 from procurement.tenders.opening_record import envelope_state
 
 # Some 40 lines fit a page: a longer list of open consensus items is cut.
@@ -570,11 +570,7 @@ class _Report(AnnexSections):
         ]
 
     def _rejection_reasons(self) -> dict[int, str]:
-        return dict(
-            Tender.objects.filter(round_id=self.evaluation.round_id).values_list(
-                "pk", "rejection_reason"
-            )
-        )
+        return rejection_reasons(self.evaluation)
 
     # 4 Rejected tenders
 

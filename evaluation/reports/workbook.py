@@ -41,6 +41,7 @@ from evaluation.selectors.results import (
     evaluation_results,
     prices_visible,
     raw_rows,
+    rejection_reasons,
 )
 from procurement.documents.xlsx import (
     Column,
@@ -49,7 +50,7 @@ from procurement.documents.xlsx import (
     new_workbook,
     save_workbook,
 )
-from procurement.models import PriceLine, Requirement, Tender
+from procurement.models import PriceLine, Requirement
 
 POINTS = "0.00"
 PRICE = "#,##0"
@@ -140,11 +141,7 @@ class _Workbook:
         self.ordered = sorted(
             results.tenders, key=lambda r: (r.rank is None, r.rank or 0, r.name)
         )
-        self.reasons = dict(
-            Tender.objects.filter(round_id=evaluation.round_id).values_list(
-                "pk", "rejection_reason"
-            )
-        )
+        self.reasons = rejection_reasons(evaluation)
         self.analysis = (
             None if self.sealed and self.priced else engine.sensitivity(data, results)
         )

@@ -41,10 +41,12 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.utils.translation import gettext as _
 
 from evaluation import access
 from evaluation import results as engine
 from evaluation.models import (
+    AbsoluteCheck,
     ConsensusScore,
     Criterion,
     Evaluation,
@@ -138,6 +140,41 @@ def round_tenders(evaluation: Evaluation) -> list[Tender]:
         .select_related("vendor")
         .order_by("vendor__name", "pk")
     )
+
+
+def proposed_rejections(evaluation: Evaluation) -> dict[Hashable, list[str]]:
+    """Tenders with a substantial deviation on an absolute requirement that
+    the lead has not yet confirmed or dismissed: tender id → requirement keys.
+    Rule 4 of the evaluation: such a tender is shown but not ranked."""
+    proposed: dict[Hashable, list[str]] = {}
+    rows = (
+        AbsoluteCheck.objects.filter(
+            evaluation=evaluation, fulfilled=False, substantial_deviation=True
+        )
+        .exclude(tender__status=Tender.Status.REJECTED)
+        .order_by("tender_id", "requirement__key")
+        .values_list("tender_id", "requirement__key")
+    )
+    for tender_id, key in rows:
+        proposed.setdefault(tender_id, []).append(key)
+    return proposed
+
+
+def rejection_reasons(evaluation: Evaluation) -> dict[Hashable, str]:
+    """Why each rejected tender of the round is not ranked: the lead's reason,
+    or for a proposed rejection the requirements with the substantial
+    deviation."""
+    reasons = dict(
+        Tender.objects.filter(
+            round_id=evaluation.round_id, status=Tender.Status.REJECTED
+        ).values_list("pk", "rejection_reason")
+    )
+    for tender_id, keys in proposed_rejections(evaluation).items():
+        reasons[tender_id] = _(
+            "Proposed for rejection: substantial deviation on %(keys)s; the "
+            "lead has not yet decided."
+        ) % {"keys": ", ".join(keys)}
+    return reasons
 
 
 def prices_visible(evaluation: Evaluation, user=None) -> bool:
@@ -425,13 +462,14 @@ def engine_data(evaluation: Evaluation, *, user=None) -> engine.EvaluationData:
     tenders = round_tenders(evaluation)
     ids = [t.pk for t in tenders]
     prices = _evaluated_prices(evaluation) if prices_visible(evaluation, user) else {}
+    proposed = proposed_rejections(evaluation)
     return engine.EvaluationData(
         criteria=engine_criteria(evaluation),
         tenders=[
             engine.Tender(
                 id=t.pk,
                 name=t.vendor.name,
-                rejected=t.status == Tender.Status.REJECTED,
+                rejected=t.status == Tender.Status.REJECTED or t.pk in proposed,
                 evaluated_price=prices.get(t.pk),
             )
             for t in tenders

@@ -28,7 +28,11 @@ from evaluation.models import (
     RequirementMapping,
     Score,
 )
-from evaluation.selectors.results import consensus_gaps, evaluation_results
+from evaluation.selectors.results import (
+    consensus_gaps,
+    evaluation_results,
+    proposed_rejections,
+)
 from procurement.models import Requirement, Tender
 from procurement.personal_data import check_text
 from procurement.services import event_record
@@ -350,6 +354,24 @@ def lock_problems(evaluation: Evaluation, by) -> list[ValidationError]:
             )
         )
     problems.extend(_gap_problems(evaluation, by))
+    pending = proposed_rejections(evaluation)
+    if pending:
+        names = dict(
+            Tender.objects.filter(pk__in=pending)
+            .select_related("vendor")
+            .values_list("pk", "vendor__name")
+        )
+        problems.extend(
+            ValidationError(
+                _(
+                    "%(vendor)s is proposed for rejection (a substantial deviation "
+                    "on %(keys)s); confirm or dismiss the rejection first."
+                )
+                % {"vendor": names.get(tender_id, tender_id), "keys": ", ".join(keys)},
+                code="rejection_pending",
+            )
+            for tender_id, keys in pending.items()
+        )
     return problems
 
 

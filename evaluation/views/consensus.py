@@ -47,6 +47,7 @@ from evaluation.selectors.results import (
     consensus_gaps,
     evaluation_results,
     prices_visible,
+    rejection_reasons,
 )
 from evaluation.services import consensus as services
 from procurement.models import Tender
@@ -574,11 +575,7 @@ def results(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
     leaves = [criteria[i] for i in outcome.leaf_ids]
     db_criteria = {c.pk: c for c in Criterion.objects.filter(evaluation=evaluation)}
     priced = {c.id for c in leaves if c.method == engine.Method.PRICE}
-    reasons = dict(
-        Tender.objects.filter(round_id=evaluation.round_id).values_list(
-            "pk", "rejection_reason"
-        )
-    )
+    reasons = rejection_reasons(evaluation)
     names = {t.tender_id: t.name for t in outcome.tenders}
     rows = []
     for t in sorted(

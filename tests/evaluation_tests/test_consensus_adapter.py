@@ -408,5 +408,5 @@ class AdapterTests(ConsensusWorld):
 
     def test_results_take_a_fixed_number_of_queries(self):
         self.reload()
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             evaluation_results(self.evaluation, user=self.lead)

@@ -200,7 +200,7 @@ class ConsensusPageTests(ConsensusWorld):
         self.open_consensus()
         self.login(self.lead)
         self.client.get(self.sheet())
-        with self.assertNumQueries(25):
+        with self.assertNumQueries(26):
             self.client.get(self.sheet())
 
 

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from evaluation.models import (
+    AbsoluteCheck,
     ConsensusScore,
     Criterion,
     Evaluation,
@@ -20,6 +21,7 @@ from evaluation.models import (
     Score,
 )
 from evaluation.services import consensus as services
+from evaluation.services import scoring as scoring_services
 from procurement.models import Event, Organisation, PriceLine, Tender
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld
 
@@ -47,6 +49,34 @@ class LockRefusalTests(ConsensusWorld):
         self.assertIn("Gamma Journal AS, Risiko: 1 items", text)
         self.assertEqual(self.reload().status, Evaluation.Status.CONSENSUS)
         self.assertFalse(Event.objects.filter(action="evaluation.locked").exists())
+
+    def test_a_proposed_rejection_must_be_decided_before_the_lock(self):
+        self.agree_all()
+        services.quality_lock(evaluation=self.evaluation, by=self.lead)
+        services.prices_open(evaluation=self.evaluation, by=self.lead)
+        AbsoluteCheck.objects.create(
+            evaluation=self.evaluation,
+            tender=self.tenders["Beta"],
+            requirement=self.r2,
+            fulfilled=False,
+            substantial_deviation=True,
+            justification="Mangler daglig kopi.",
+            checked_by=self.evaluator,
+        )
+        with translation.override("en"), self.assertRaises(ValidationError) as caught:
+            services.evaluation_lock(evaluation=self.reload(), by=self.lead)
+        self.assertEqual(codes(caught.exception), {"rejection_pending"})
+        self.assertIn("Beta Journal AS", caught.exception.messages[0])
+        self.assertIn(self.r2.key, caught.exception.messages[0])
+        self.assertEqual(self.reload().status, Evaluation.Status.CONSENSUS)
+        scoring_services.rejection_dismiss(
+            evaluation=self.reload(),
+            tender=self.tenders["Beta"],
+            reason="Avviket er ikke vesentlig.",
+            by=self.lead,
+        )
+        services.evaluation_lock(evaluation=self.reload(), by=self.lead)
+        self.assertEqual(self.reload().status, Evaluation.Status.LOCKED)
 
     def test_the_lock_page_lists_the_reasons(self):
         self.login(self.lead)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from evaluation import results as engine
-from evaluation.models import Evaluation
+from evaluation.models import AbsoluteCheck, Evaluation
 from evaluation.selectors.results import evaluation_results
 from tests.evaluation_tests.test_consensus_adapter import ConsensusWorld
 
@@ -108,6 +108,34 @@ class ResultsPageTests(ConsensusWorld):
         self.assertContains(response, "Vesentlig avvik fra A-krav")
         self.assertNotContains(response, "Epsilon Journal AS")
 
+    def test_a_proposed_rejection_is_shown_but_not_ranked_until_decided(self):
+        AbsoluteCheck.objects.create(
+            evaluation=self.evaluation,
+            tender=self.tenders["Beta"],
+            requirement=self.r2,
+            fulfilled=False,
+            substantial_deviation=True,
+            justification="Mangler daglig kopi.",
+            checked_by=self.evaluator,
+        )
+        beta = self.tenders["Beta"].pk
+        _data, results = evaluation_results(self.evaluation, user=self.lead)
+        self.assertTrue(results.tender(beta).rejected)
+        self.assertIsNone(results.tender(beta).rank)
+        self.assertNotIn(beta, results.ranking)
+        self.login(self.lead)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = self.client.get(self.url())
+        self.assertContains(
+            response,
+            f"Proposed for rejection: substantial deviation on {self.r2.key}; "
+            "the lead has not yet decided.",
+        )
+        # Dismissed by the lead, it is ranked again.
+        AbsoluteCheck.objects.update(substantial_deviation=False)
+        _data, results = evaluation_results(self.evaluation, user=self.lead)
+        self.assertIsNotNone(results.tender(beta).rank)
+
     def test_results_are_marked_provisional_while_consensus_is_incomplete(self):
         self.open_consensus()
         self.agree_all(vendors=("Alfa",))
@@ -166,5 +194,5 @@ class ResultsPageTests(ConsensusWorld):
         self.open_consensus()
         self.login(self.lead)
         self.client.get(self.url())
-        with self.assertNumQueries(19):
+        with self.assertNumQueries(21):
             self.client.get(self.url())
