@@ -149,7 +149,19 @@ def consensus(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse
         )
     data, results = evaluation_results(evaluation, user=request.user)
     counts = _sheet_counts(data, results)
-    tenders = [t for t in results.tenders]
+    # A panel member never sees a vendor they declared a conflict with, not
+    # even as a column of counts.
+    conflicts = access.conflicted_vendor_ids(request.user, evaluation.procurement)
+    hidden = (
+        set(
+            Tender.objects.filter(
+                round_id=evaluation.round_id, vendor_id__in=conflicts
+            ).values_list("pk", flat=True)
+        )
+        if conflicts
+        else set()
+    )
+    tenders = [t for t in results.tenders if t.tender_id not in hidden]
     rows = []
     for c in data.criteria:
         if c.id not in counts["items"]:

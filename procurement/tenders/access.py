@@ -1,7 +1,9 @@
 """Who may see and change tender rounds and tenders.
 
 - Programme staff (``can_edit_procurement``) register and edit them.
-- The evaluation lead may read them.
+- The evaluation lead may read them, except a tender of a vendor named as a
+  conflict in the lead's declaration of impartiality (404, as anyone with
+  such a conflict).
 - Evaluators and management get 403 here: evaluators see tender content only
   through the evaluation pages, which ask for a declaration of impartiality.
 - Everyone else gets 404, as for the procurement itself.
@@ -72,9 +74,25 @@ def get_tender_for_user(
     except (Tender.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     tender.round.procurement = procurement
+    if declared_conflict(user, tender):
+        # As on the evaluation pages: never a vendor one declared a conflict
+        # with, whatever one's role.
+        raise Http404
     if prices and not may_edit_prices(user, tender.round):
         raise PermissionDenied
     return tender
+
+
+def declared_conflict(user, tender: Tender) -> bool:
+    """Whether ``user`` named the tender's vendor as a conflict of interest in
+    their declaration of impartiality for this procurement (asked through the
+    reverse relation, so this app does not import the evaluation app)."""
+    return (
+        user.is_authenticated
+        and tender.vendor.declared_conflicts.filter(
+            procurement_id=tender.round.procurement_id, evaluator=user
+        ).exists()
+    )
 
 
 def may_see_prices(user, round: TenderRound) -> bool:

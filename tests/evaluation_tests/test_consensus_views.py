@@ -123,6 +123,12 @@ class ConsensusPageTests(ConsensusWorld):
         self.login(self.evaluator2)
         self.assertEqual(self.client.get(self.sheet(vendor="Beta")).status_code, 403)
         self.assertEqual(self.client.get(self.sheet(vendor="Alfa")).status_code, 200)
+        overview = self.client.get(self.url())
+        self.assertEqual(overview.status_code, 200)
+        self.assertNotContains(overview, "Beta Journal AS")
+        self.assertContains(overview, "Alfa Journal AS")
+        self.login(self.evaluator)
+        self.assertContains(self.client.get(self.url()), "Beta Journal AS")
 
     def test_the_lead_sets_a_consensus_score(self):
         self.open_consensus()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from evaluation.models import Declaration
 from procurement.models import Event, PriceLine, Tender, TenderRound
 from procurement.services import specification as spec
 from procurement.services import tenders as services
@@ -118,6 +119,22 @@ class RefusalTests(TenderViewTestCase):
             self.client.get(f"{self.base()}/rounds/{foreign_round.pk}/").status_code,
             404,
         )
+
+    def test_a_lead_never_sees_a_vendor_named_as_a_conflict(self):
+        other = services.tender_register(
+            round=self.round, vendor=self.vendor_b, received_at=when(3), by=self.staff
+        )
+        declaration = Declaration.objects.create(
+            procurement=self.procurement, evaluator=self.lead
+        )
+        declaration.conflicts.add(self.vendor_a)
+        self.login(self.lead)
+        self.assertEqual(self.client.get(self.tender_url()).status_code, 404)
+        self.assertEqual(
+            self.client.get(f"{self.base()}/tenders/{other.pk}/").status_code, 200
+        )
+        self.login(self.staff)
+        self.assertEqual(self.client.get(self.tender_url()).status_code, 200)
 
     def test_the_lead_reads_but_does_not_change(self):
         self.login(self.lead)
@@ -481,7 +498,7 @@ class AnswerListTests(TenderViewTestCase):
         self.assertEqual(response.context["page"].paginator.per_page, 100)
         response = self.client.get(self.tender_url(), {"per_page": "2", "page": "3"})
         self.assertEqual(len(response.context["page"]), 2)
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(16):
             self.client.get(self.tender_url())
         section = self.requirements[0].section
         for n in range(10):
@@ -492,7 +509,7 @@ class AnswerListTests(TenderViewTestCase):
                 title=f"Mer {n}",
                 kind="I",
             )
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(16):
             self.client.get(self.tender_url())
 
 
