@@ -26,54 +26,14 @@ Only the demo steps the evaluation needs are built (no workshops). With
 holds the evaluations; without it every run builds a fresh one.
 """
 
-import argparse
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import QueryCount, bench_parser, measure, start_django
 
 TARGETS_MS = {"results recompute": 2000, "score_submit": 100, "score-save POST": 100}
-
-
-def measure(function, repeat: int) -> tuple[float, float]:
-    function()
-    times = []
-    for _ in range(repeat):
-        begun = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - begun) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
-class QueryCount:
-    """Counts the statements run inside the block (DEBUG's query log keeps
-    only the last 9,000, too few for these pages' neighbours)."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        self._wrapper = self.connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
-
-    def __len__(self):
-        return self.count
 
 
 def build(scale: int) -> None:
@@ -100,26 +60,9 @@ def build(scale: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument(
-        "--keep", help="directory for a database to build once and reuse"
-    )
-    args = parser.parse_args()
+    args = bench_parser(__doc__, repeat=7).parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["KRAVSPOR_VAR_DIR"] = args.keep or tempfile.mkdtemp(
-            prefix="kravspor-bench-"
-        )
-        if args.keep:
-            Path(args.keep).mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-    os.environ.setdefault("DEBUG", "1")
-
-    import django
-
-    django.setup()
+    start_django(args.keep)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection

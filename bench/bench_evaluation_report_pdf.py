@@ -14,51 +14,22 @@ Run from the project root:
     .venv/bin/python bench/bench_evaluation_report_pdf.py --keep /tmp/kravspor-ev10
 """
 
-import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from common import bench_parser, peak_rss_mib, start_django
 
 TARGET_S = 60
 
 
-def peak_rss_mib() -> float:
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument(
-        "--keep", help="directory for a database to build once and reuse"
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--rounds", default="1,2,3", help="round numbers to write")
     args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["KRAVSPOR_VAR_DIR"] = args.keep or tempfile.mkdtemp(
-            prefix="kravspor-bench-"
-        )
-        if args.keep:
-            Path(args.keep).mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-
-    import django
-
-    django.setup()
+    start_django(args.keep, debug=False)
     from bench_evaluation import build
     from django.core.management import call_command
     from django.utils import translation

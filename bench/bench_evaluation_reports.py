@@ -19,39 +19,16 @@ Run from the project root:
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from common import bench_parser, peak_rss_mib, start_django
 
 TARGET_S = 15
 TARGET_MB = 300
-
-
-def peak_rss_mib() -> float:
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def setup_django(keep: str | None) -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["KRAVSPOR_VAR_DIR"] = keep
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-    import django
-
-    django.setup()
 
 
 def one(round_number: int, username: str | None) -> dict:
@@ -93,23 +70,19 @@ def one(round_number: int, username: str | None) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument(
-        "--keep", help="directory for a database to build once and reuse"
-    )
+    parser = bench_parser(__doc__)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # ROUND:USER, internal
     args = parser.parse_args()
+    # One folder for this process and the ones it starts per workbook.
     keep = args.keep or tempfile.mkdtemp(prefix="kravspor-bench-")
-    Path(keep).mkdir(parents=True, exist_ok=True)
 
     if args.one:
-        setup_django(keep)
+        start_django(keep, debug=False)
         round_number, username = args.one.split(":")
         print(json.dumps(one(int(round_number), username or None)))
         return
 
-    setup_django(keep)
+    start_django(keep, debug=False)
     from django.core.management import call_command
 
     from evaluation.models import Evaluation

@@ -24,79 +24,17 @@ already holds the demo world; without it every run builds a fresh one. The
 whole demo world is built (workshops and evaluations both feed the page).
 """
 
-import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import QueryCount, bench_parser, demo_procurement, measure, start_django
 
 TARGET_MS = 500
 
 
-class QueryCount:
-    """Counts the statements run inside the block (DEBUG's query log keeps
-    only the last 9,000, fewer than building the world ran)."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __enter__(self):
-        self._wrapper = self.connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
-
-    def __len__(self):
-        return self.count
-
-
-def measure(function, repeat: int) -> tuple[float, float]:
-    function()
-    times = []
-    for _ in range(repeat):
-        begun = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - begun) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument(
-        "--keep", help="directory for a database to build once and reuse"
-    )
-    args = parser.parse_args()
+    args = bench_parser(__doc__, repeat=7).parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["KRAVSPOR_VAR_DIR"] = args.keep or tempfile.mkdtemp(
-            prefix="kravspor-bench-"
-        )
-        if args.keep:
-            Path(args.keep).mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-    os.environ.setdefault("DEBUG", "1")
-
-    import django
-
-    django.setup()
+    start_django(args.keep)
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -104,24 +42,11 @@ def main() -> None:
     from evaluation.models import Evaluation, Score
     from evaluation.reports import dashboard_panels as evaluation_panels
     from procurement import dashboard_panels as procurement_panels
-    from procurement.demo import DEMO_PROCUREMENT_REFERENCE, build_demo_world
-    from procurement.models import Procurement, Requirement
+    from procurement.models import Requirement
     from workshops import dashboard_panels as workshop_panels
     from workshops.models import Input
 
-    call_command("migrate", verbosity=0)
-    procurement = Procurement.objects.filter(
-        reference=DEMO_PROCUREMENT_REFERENCE
-    ).first()
-    if procurement is None:
-        started = time.perf_counter()
-        build_demo_world(scale=args.scale, log=lambda line: None)
-        procurement = Procurement.objects.get(reference=DEMO_PROCUREMENT_REFERENCE)
-        print(
-            f"demo world at scale {args.scale}: {time.perf_counter() - started:.1f} s"
-        )
-    else:
-        print("reusing the demo world in", os.environ.get("KRAVSPOR_VAR_DIR"))
+    procurement = demo_procurement(args.scale)
     first = Evaluation.objects.select_related("round", "procurement").get(
         procurement=procurement, round__number=1
     )

@@ -13,16 +13,7 @@ With ``--keep DIR`` the SQLite database lives in DIR and is reused when it
 already holds the demo world; without it every run builds a fresh one.
 """
 
-import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import bench_parser, demo_procurement, measure, start_django
 
 TARGETS_MS = {
     "triage queue": 150,
@@ -32,60 +23,17 @@ TARGETS_MS = {
 }
 
 
-def measure(function, repeat: int) -> tuple[float, float]:
-    function()
-    times = []
-    for _ in range(repeat):
-        begun = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - begun) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument(
-        "--keep", help="directory for a database to build once and reuse"
-    )
-    args = parser.parse_args()
+    args = bench_parser(__doc__, repeat=15).parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["KRAVSPOR_VAR_DIR"] = args.keep or tempfile.mkdtemp(
-            prefix="kravspor-bench-"
-        )
-        if args.keep:
-            Path(args.keep).mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procurement.settings")
-    os.environ.setdefault("DEBUG", "1")
-
-    import django
-
-    django.setup()
+    start_django(args.keep)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
-    from procurement.demo import DEMO_PROCUREMENT_REFERENCE, build_demo_world
-    from procurement.models import Procurement
     from workshops.models import Input, Workshop
 
-    call_command("migrate", verbosity=0)
-    procurement = Procurement.objects.filter(
-        reference=DEMO_PROCUREMENT_REFERENCE
-    ).first()
-    if procurement is None:
-        started = time.perf_counter()
-        build_demo_world(scale=args.scale, log=lambda line: None)
-        procurement = Procurement.objects.get(reference=DEMO_PROCUREMENT_REFERENCE)
-        print(
-            f"demo world at scale {args.scale}: {time.perf_counter() - started:.1f} s"
-        )
-    else:
-        print("reusing the demo world in", os.environ.get("KRAVSPOR_VAR_DIR"))
+    procurement = demo_procurement(args.scale)
     inputs = Input.objects.filter(workshop__procurement=procurement)
     print(
         f"{Workshop.objects.filter(procurement=procurement).count()} workshops, "
