@@ -1,4 +1,5 @@
-"""What the evaluation commands share: finding the evaluation of a round."""
+"""What the evaluation commands share: naming the evaluation of a round on
+the command line, and finding it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,17 @@ from django.utils.translation import gettext as _
 
 from evaluation.models import Evaluation
 from procurement.models import Procurement
+
+
+def add_evaluation_arguments(parser) -> None:
+    """The procurement's reference and ``--round``, read back by
+    ``evaluation_for_command``."""
+    parser.add_argument("procurement", help="The procurement's reference.")
+    parser.add_argument(
+        "--round",
+        type=int,
+        help="The round number (default: the latest round with an evaluation).",
+    )
 
 
 def evaluation_for_command(reference: str, number: int | None) -> Evaluation:

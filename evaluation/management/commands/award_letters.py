@@ -8,7 +8,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from evaluation.management.lookup import evaluation_for_command
+from evaluation.management.lookup import (
+    add_evaluation_arguments,
+    evaluation_for_command,
+)
 from evaluation.reports.award_letters import award_letter_set, render_award_letter_pdf
 from procurement.services.reports import report_download_record
 
@@ -23,12 +26,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("procurement", help="The procurement's reference.")
-        parser.add_argument(
-            "--round",
-            type=int,
-            help="The round number (default: the latest round with an evaluation).",
-        )
+        add_evaluation_arguments(parser)
         parser.add_argument(
             "-o",
             "--output",

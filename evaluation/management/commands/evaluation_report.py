@@ -11,7 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from evaluation.management.lookup import evaluation_for_command
+from evaluation.management.lookup import (
+    add_evaluation_arguments,
+    evaluation_for_command,
+)
 from procurement.services.reports import report_download_record
 
 REPORTS = {
@@ -30,12 +33,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("procurement", help="The procurement's reference.")
-        parser.add_argument(
-            "--round",
-            type=int,
-            help="The round number (default: the latest round with an evaluation).",
-        )
+        add_evaluation_arguments(parser)
         parser.add_argument(
             "--format", choices=sorted(REPORTS), required=True, help="xlsx or pdf."
         )

@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from evaluation import results as engine
-from evaluation.management.lookup import evaluation_for_command
+from evaluation.management.lookup import (
+    add_evaluation_arguments,
+    evaluation_for_command,
+)
 from evaluation.selectors.results import evaluation_results, prices_visible
 
 
@@ -23,12 +26,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("procurement", help="The procurement's reference.")
-        parser.add_argument(
-            "--round",
-            type=int,
-            help="The round number (default: the latest round with an evaluation).",
-        )
+        add_evaluation_arguments(parser)
         parser.add_argument(
             "--format",
             choices=["json", "table"],
