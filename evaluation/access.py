@@ -101,10 +101,16 @@ def may_see_tender_content(user, tender: Tender, procurement) -> bool:
     return is_programme_staff(user)
 
 
+def scoring_is_blind(evaluation: Evaluation) -> bool:
+    """Before the lead opens consensus nobody, the lead included, sees anyone
+    else's individual scores: not on the pages, not in any report."""
+    return evaluation.consensus_opened_at is None and not evaluation.is_locked
+
+
 def may_see_individual_scores_of_others(user, evaluation: Evaluation) -> bool:
     """Blind scoring: others' individual scores stay hidden until the lead
     opens consensus; then the lead and the panel see them side by side."""
-    if evaluation.consensus_opened_at is None:
+    if scoring_is_blind(evaluation):
         return False
     roles = procurement_roles(user, evaluation.procurement)
     return LEAD in roles or EVALUATOR in roles

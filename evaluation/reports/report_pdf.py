@@ -39,6 +39,7 @@ from reportlab.platypus import (
 )
 
 from evaluation import results as engine
+from evaluation.access import scoring_is_blind
 from evaluation.charts import sensitivity_drawing, stacked_bar_drawing
 from evaluation.models import AbsoluteCheck, Criterion, Evaluation
 from evaluation.reports.report_pdf_annexes import AnnexSections
@@ -189,11 +190,8 @@ class _Report(AnnexSections):
             key=lambda r: (r.rank is None, r.rank or 0, r.name),
         )
         self.names = {t.tender_id: t.name for t in self.results.tenders}
-        # Others' individual scores are blind until consensus opens; the
-        # report shows no more than the lead's own pages.
-        self.individual_visible = (
-            evaluation.consensus_opened_at is not None or evaluation.is_locked
-        )
+        # The report shows no more than the lead's own pages.
+        self.individual_visible = not scoring_is_blind(evaluation)
         # Sensitivity tests the price too: not while its points are hidden.
         self.sensitivity_hidden = not self.show_prices and (
             bool(self.priced) or self.money

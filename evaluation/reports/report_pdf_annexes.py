@@ -42,6 +42,7 @@ from evaluation.reports.report_pdf_parts import (
     _requirement_labels,
     _score,
     _when,
+    blind_scoring_note,
 )
 from procurement.documents.pdf import (
     FONT_BOLD,
@@ -255,14 +256,7 @@ class AnnexSections:
     def _blind_note(self) -> list[Flowable] | None:
         if self.individual_visible:
             return None
-        return [
-            para(
-                _(
-                    "Scoring is still blind: the individual scores are shown "
-                    "once the lead has opened consensus."
-                )
-            )
-        ]
+        return [para(blind_scoring_note())]
 
     def annex_criteria(
         self, criteria: list[engine.Criterion], width: float

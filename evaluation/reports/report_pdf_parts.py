@@ -167,6 +167,15 @@ def _tree_order(
     return ordered
 
 
+def blind_scoring_note() -> str:
+    """What the reports say in place of individual scores while scoring is
+    blind (``evaluation.access.scoring_is_blind``)."""
+    return _(
+        "Scoring is still blind: the individual scores are shown once the lead "
+        "has opened consensus."
+    )
+
+
 def range_check_verdict(check: engine.RangeCheck, challenger: str) -> str:
     """What the check of the declared weight ranges found, as the results
     page says it; ``challenger`` is the name of the tender it names."""

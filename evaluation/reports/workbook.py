@@ -29,6 +29,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
 from evaluation import results as engine
+from evaluation.access import scoring_is_blind
 from evaluation.models import (
     AbsoluteCheck,
     ConsensusScore,
@@ -36,7 +37,11 @@ from evaluation.models import (
     Evaluation,
     Score,
 )
-from evaluation.reports.report_pdf_parts import _tree_order, range_check_verdict
+from evaluation.reports.report_pdf_parts import (
+    _tree_order,
+    blind_scoring_note,
+    range_check_verdict,
+)
 from evaluation.selectors.results import (
     evaluation_results,
     prices_visible,
@@ -158,11 +163,8 @@ class _Workbook:
             if pk in requirement_ids
         }
         self.people = _People(evaluation)
-        # As on the pages and in the report PDF: others' individual scores
-        # stay blind until the lead opens consensus.
-        self.individual_visible = (
-            evaluation.consensus_opened_at is not None or evaluation.is_locked
-        )
+        # As on the pages and in the report PDF.
+        self.individual_visible = not scoring_is_blind(evaluation)
 
         workbook = new_workbook()
         for title, writer in [
@@ -496,12 +498,7 @@ class _Workbook:
         evaluator) writes both sheets; the consensus scores of the same order
         are merged in for the justifications."""
         if not self.individual_visible:
-            # Scoring is blind until consensus opens: nobody, the lead
-            # included, sees others' scores or reasons, here as on the pages.
-            note = _(
-                "Scoring is still blind: the individual scores are shown once "
-                "the lead has opened consensus."
-            )
+            note = blind_scoring_note()
             for sheet_title in (title, _("Justifications")):
                 sheet = SheetWriter(
                     workbook,
