@@ -98,17 +98,22 @@ class TenderRound(models.Model):
         return self.sealed_prices and self.prices_opened_at is None
 
 
-def refuse_if_evaluation_locked(round_id) -> None:
-    """The backstop of the lock: a tender, price line or answer of a round
-    whose evaluation is locked is never saved or deleted, by any path (the
-    services refuse first, with the round's name). Asked through the reverse
-    relation, so this app does not import the evaluation app."""
-    if (
+def round_evaluation_locked(round_id) -> bool:
+    """Whether the evaluation of the round is locked. Asked through the
+    reverse relation, so this app does not import the evaluation app."""
+    return (
         round_id is not None
         and TenderRound.objects.filter(
             pk=round_id, evaluation__status="locked"
         ).exists()
-    ):
+    )
+
+
+def refuse_if_evaluation_locked(round_id) -> None:
+    """The backstop of the lock: a tender, price line or answer of a round
+    whose evaluation is locked is never saved or deleted, by any path (the
+    services refuse first, with the round's name)."""
+    if round_evaluation_locked(round_id):
         raise ValidationError(
             _(
                 "The evaluation of this round is locked; its tenders, prices and "

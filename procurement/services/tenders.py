@@ -39,6 +39,7 @@ from procurement.models import (
     Tender,
     TenderRound,
 )
+from procurement.models.tenders import round_evaluation_locked
 from procurement.personal_data import validate_no_personal_data
 from procurement.services.core import _json_value, event_record
 
@@ -102,14 +103,8 @@ def _user(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
 
 
 def evaluation_locked(round: TenderRound) -> bool:
-    """True when the round's evaluation is locked. Asked through the reverse
-    relation, so this app does not import the evaluation app."""
-    return bool(
-        round.pk
-        and TenderRound.objects.filter(
-            pk=round.pk, evaluation__status="locked"
-        ).exists()
-    )
+    """True when the round's evaluation is locked."""
+    return round_evaluation_locked(round.pk)
 
 
 def _refuse_if_evaluation_locked(round: TenderRound) -> None:
