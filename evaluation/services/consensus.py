@@ -357,9 +357,7 @@ def lock_problems(evaluation: Evaluation, by) -> list[ValidationError]:
     pending = proposed_rejections(evaluation)
     if pending:
         names = dict(
-            Tender.objects.filter(pk__in=pending)
-            .select_related("vendor")
-            .values_list("pk", "vendor__name")
+            Tender.objects.filter(pk__in=pending).values_list("pk", "vendor__name")
         )
         problems.extend(
             ValidationError(

@@ -21,7 +21,7 @@ from django.utils import formats, translation
 from pypdf import PdfReader
 
 from evaluation import results as engine
-from evaluation.models import AbsoluteCheck, Evaluation
+from evaluation.models import Evaluation
 from evaluation.reports.award_letters import (
     AwardLetterSet,
     AwardLettersRefused,
@@ -311,15 +311,7 @@ def finish(world, *, lock=True):
                 by=world.lead,
                 **world.item_kwargs(item),
             )
-    AbsoluteCheck.objects.create(
-        evaluation=world.evaluation,
-        tender=world.tenders["Delta"],
-        requirement=world.r2,
-        fulfilled=False,
-        substantial_deviation=True,
-        justification=DEVIATION,
-        checked_by=world.lead,
-    )
+    world.substantial_deviation("Delta", DEVIATION, by=world.lead)
     services.quality_lock(evaluation=world.evaluation, by=world.lead)
     services.prices_open(evaluation=world.evaluation, by=world.lead)
     services.results_release(evaluation=world.evaluation, by=world.lead)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from evaluation import results as engine
 from evaluation.models import (
+    AbsoluteCheck,
     Assignment,
     ConsensusScore,
     Criterion,
@@ -212,6 +213,22 @@ class ConsensusWorld(KravsporTestCase):
             "r2": {"requirement": cls.r2},
             "risk": {"criterion": cls.risiko},
         }[item]
+
+    @classmethod
+    def substantial_deviation(
+        cls, vendor: str, justification: str = "Mangler daglig kopi.", by=None
+    ) -> AbsoluteCheck:
+        """The vendor's tender fails requirement r2 with a substantial
+        deviation: proposed for rejection until the lead decides."""
+        return AbsoluteCheck.objects.create(
+            evaluation=cls.evaluation,
+            tender=cls.tenders[vendor],
+            requirement=cls.r2,
+            fulfilled=False,
+            substantial_deviation=True,
+            justification=justification,
+            checked_by=by or cls.evaluator,
+        )
 
     def reload(self) -> Evaluation:
         self.evaluation = Evaluation.objects.select_related("round", "procurement").get(

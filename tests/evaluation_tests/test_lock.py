@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.utils import translation
 
 from evaluation.models import (
-    AbsoluteCheck,
     ConsensusScore,
     Criterion,
     Evaluation,
@@ -54,15 +53,7 @@ class LockRefusalTests(ConsensusWorld):
         self.agree_all()
         services.quality_lock(evaluation=self.evaluation, by=self.lead)
         services.prices_open(evaluation=self.evaluation, by=self.lead)
-        AbsoluteCheck.objects.create(
-            evaluation=self.evaluation,
-            tender=self.tenders["Beta"],
-            requirement=self.r2,
-            fulfilled=False,
-            substantial_deviation=True,
-            justification="Mangler daglig kopi.",
-            checked_by=self.evaluator,
-        )
+        self.substantial_deviation("Beta")
         with translation.override("en"), self.assertRaises(ValidationError) as caught:
             services.evaluation_lock(evaluation=self.reload(), by=self.lead)
         self.assertEqual(codes(caught.exception), {"rejection_pending"})

@@ -109,15 +109,7 @@ class ResultsPageTests(ConsensusWorld):
         self.assertNotContains(response, "Epsilon Journal AS")
 
     def test_a_proposed_rejection_is_shown_but_not_ranked_until_decided(self):
-        AbsoluteCheck.objects.create(
-            evaluation=self.evaluation,
-            tender=self.tenders["Beta"],
-            requirement=self.r2,
-            fulfilled=False,
-            substantial_deviation=True,
-            justification="Mangler daglig kopi.",
-            checked_by=self.evaluator,
-        )
+        self.substantial_deviation("Beta")
         beta = self.tenders["Beta"].pk
         _data, results = evaluation_results(self.evaluation, user=self.lead)
         self.assertTrue(results.tender(beta).rejected)
