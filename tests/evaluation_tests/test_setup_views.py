@@ -236,6 +236,18 @@ class DetailTests(EvaluationWorld):
             self.client.get(self.url())
 
 
+# The price criterion's edit form with its weight moved from 30 to 35 %.
+PRICE_AT_35 = {
+    "name": "Pris",
+    "kind": "price",
+    "method": "price",
+    "scale_max": "10",
+    "weight": "35",
+    "weight_min": "20",
+    "weight_max": "40",
+}
+
+
 class CriterionViewTests(EvaluationWorld):
     def test_add_a_sub_criterion(self):
         criteria = self.model()
@@ -298,18 +310,7 @@ class CriterionViewTests(EvaluationWorld):
         self.login(self.lead)
         url = self.url(f"criteria/{criteria['price'].pk}/edit/")
         self.assertEqual(self.client.get(url).status_code, 200)
-        response = self.client.post(
-            url,
-            {
-                "name": "Pris",
-                "kind": "price",
-                "method": "price",
-                "scale_max": "10",
-                "weight": "35",
-                "weight_min": "20",
-                "weight_max": "40",
-            },
-        )
+        response = self.client.post(url, PRICE_AT_35)
         self.assertRedirects(response, self.url(), fetch_redirect_response=False)
         self.assertEqual(Criterion.objects.get(pk=criteria["price"].pk).weight, D("35"))
         delete = self.url(f"criteria/{criteria['quality'].pk}/delete/")
@@ -326,16 +327,7 @@ class CriterionViewTests(EvaluationWorld):
         url = self.url(f"criteria/{price.pk}/edit/")
         loaded = self.client.get(url).context["form"]["loaded_version"].value()
         self.assertEqual(loaded, price.version)
-        data = {
-            "name": "Pris",
-            "kind": "price",
-            "method": "price",
-            "scale_max": "10",
-            "weight": "35",
-            "weight_min": "20",
-            "weight_max": "40",
-            "loaded_version": loaded,
-        }
+        data = {**PRICE_AT_35, "loaded_version": loaded}
         # Another lead saves the criterion meanwhile.
         services.criterion_update(by=self.lead, criterion=price, weight=D("25"))
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
