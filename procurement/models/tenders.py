@@ -270,11 +270,7 @@ class PriceLine(LockedRoundGuard):
         return self.quantity * self.unit_price
 
     def _guarded_round_id(self):
-        return (
-            Tender.objects.filter(pk=self.tender_id)
-            .values_list("round_id", flat=True)
-            .first()
-        )
+        return self.tender.round_id
 
 
 class Response(LockedRoundGuard):
@@ -319,8 +315,4 @@ class Response(LockedRoundGuard):
         return f"{self.tender} – {self.requirement.key}"
 
     def _guarded_round_id(self):
-        return (
-            Tender.objects.filter(pk=self.tender_id)
-            .values_list("round_id", flat=True)
-            .first()
-        )
+        return self.tender.round_id
